@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import type { ErrorBody } from './errors';
+import type { Me, PresenceStatus, StreamEvent } from './types';
+
+/** The realtime protocol version; a client sends it in its first frame (hello). */
+export const PROTOCOL_VERSION = 1;
+
+/** Largest frame the hub accepts, in bytes; a larger one closes the socket with 4413. */
+export const MAX_FRAME_BYTES = 64 * 1024;
+
+/** Most catch-up events one subscribe or fetch returns before the answer says "reload". */
+export const RESUME_CAP = 500;
+
+/** WebSocket close codes; the 44xx family mirrors HTTP statuses. */
+export const CloseCode = {
+  normal: 1000,
+  goingAway: 1001,
+  badFrame: 4400,
+  unauthenticated: 4401,
+  forbidden: 4403,
+  timeout: 4408,
+  tooLarge: 4413,
+  rateLimited: 4429,
+  serverError: 4500,
+} as const;
+/** One of the close codes above. */
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+const requestId = z.string().min(1).max(64);
+const streamId = z.string().min(1).max(200).regex(/^[a-z]+(:[A-Za-z0-9_-]+)*$/);
+const seq = z.number().int().min(0);
+
+/** Schemas of every frame a client may send; each is a request with an id. */
+export const ClientMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('hello'), id: requestId, v: z.number().int() }).strict(),
+  z.object({ type: z.literal('ping'), id: requestId }).strict(),
+  z
+    .object({
+      type: z.literal('subscribe'),
+      id: requestId,
+      streams: z
+        .array(z.object({ stream: streamId, after: seq.optional() }).strict())
+        .min(1)
+        .max(100),
+    })
+    .strict(),
+  z.object({ type: z.literal('unsubscribe'), id: requestId, streams: z.array(streamId).min(1).max(100) }).strict(),
+  z
+    .object({
+      type: z.literal('fetch'),
+      id: requestId,
+      stream: streamId,
+      after: seq,
+      limit: z.number().int().min(1).max(RESUME_CAP).optional(),
+    })
+    .strict(),
+  z.object({ type: z.literal('presence_query'), id: requestId, userIds: z.array(z.string().uuid()).max(1000) }).strict(),
+]);
+
+/** A frame sent by a client. */
+export type ClientMessage = z.infer<typeof ClientMessageSchema>;
+/** The type names of client frames. */
+export type ClientMessageType = ClientMessage['type'];
+
+/** What the hub answers to a subscribe, per stream. */
+export interface SubscribeResult {
+  stream: string;
+  /** The stream's latest seq at the time of the answer. */
+  head: number;
+  /** True when more than RESUME_CAP events were missed: refetch the stream's page instead. */
+  reload: boolean;
+}
+
+/** Successful reply payloads, by request type. */
+export interface ReplyPayloads {
+  hello: { v: number; user: Me; serverTime: string; node: string };
+  ping: { serverTime: string };
+  subscribe: { streams: SubscribeResult[] };
+  unsubscribe: Record<string, never>;
+  fetch: { events: StreamEvent[]; head: number; more: boolean };
+  presence_query: { presence: Record<string, PresenceStatus> };
+}
+
+/** A successful reply to request `re`. */
+export type OkReply<T extends ClientMessageType = ClientMessageType> = { re: string; ok: true } & ReplyPayloads[T];
+/** A failed reply to request `re`. */
+export interface ErrorReply {
+  re: string | null;
+  ok: false;
+  error: ErrorBody;
+}
+
+/** Frames the hub pushes without a request. */
+export type PushMessage =
+  | ({ type: 'event' } & StreamEvent)
+  | { type: 'presence'; userId: string; status: PresenceStatus };
+
+/** A frame sent by the hub. */
+export type ServerMessage = OkReply | ErrorReply | PushMessage;
+
+/** Parse a raw text frame into a client message or a typed error. */
+export function decodeClientMessage(
+  text: string,
+): { ok: true; message: ClientMessage } | { ok: false; error: ErrorBody; re: string | null } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { ok: false, re: null, error: { code: 'bad_frame', message: 'Frame is not valid JSON' } };
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { ok: false, re: null, error: { code: 'bad_frame', message: 'Frame must be a JSON object' } };
+  }
+  const obj = raw as Record<string, unknown>;
+  const re = typeof obj.id === 'string' && obj.id.length <= 64 ? obj.id : null;
+  const known = ClientMessageSchema.options.some((o) => o.shape.type.value === obj.type);
+  if (!known) {
+    return { ok: false, re, error: { code: 'unknown_type', message: `Unknown message type: ${String(obj.type).slice(0, 40)}` } };
+  }
+  const parsed = ClientMessageSchema.safeParse(raw);
+  if (!parsed.success) {
+    const fields: Record<string, string> = {};
+    for (const issue of parsed.error.issues) fields[issue.path.join('.') || '_'] = issue.message;
+    return { ok: false, re, error: { code: 'bad_frame', message: 'Frame does not match its schema', fields } };
+  }
+  return { ok: true, message: parsed.data };
+}
