@@ -55,14 +55,20 @@ export interface OutboxMail {
   createdAt: string;
 }
 
-/** A stored event of a stream, as delivered to clients. */
-export interface StreamEvent {
-  stream: string;
-  seq: number;
+/** What happened, inside a stream event. */
+export interface EventBody {
+  /** Past-tense name, e.g. `user_updated`. */
   type: string;
   payload: unknown;
   actorId: string | null;
   at: string;
+}
+
+/** A stored event of a stream at its seq, as delivered to clients. */
+export interface StreamEvent {
+  stream: string;
+  seq: number;
+  event: EventBody;
 }
 
 /** The stream every employee follows: people joining, profiles changing, roles, deactivations. */

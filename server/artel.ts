@@ -1,0 +1,60 @@
+import path from 'node:path';
+import type { Config } from './config';
+import { createLogger, type Logger } from './log';
+import { openPool, type ConnectionPool } from './db/pool';
+import { migrate } from './db/migrate';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded';
+import { openBus, type Bus } from './bus';
+import { Mailer } from './domains/mail';
+import { createSessions } from './domains/auth/sessions';
+import { createServices, type Services } from './services';
+import { Hub } from './hub/hub';
+
+/** A running Artel node. */
+export interface Artel {
+  svc: Services;
+  hub: Hub;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Start one node: the database (embedded when no DATABASE_URL), migrations, the bus, the hub.
+ * Whatever was started is stopped again if a later step fails.
+ */
+export async function startArtel(config: Config, log: Logger = createLogger(config.logLevel, { node: config.nodeId })): Promise<Artel> {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const undo = async () => {
+    for (const c of cleanups.reverse()) await c().catch((err) => log.warn('cleanup failed', { err }));
+    cleanups.length = 0;
+  };
+  try {
+    let url = config.databaseUrl;
+    if (!url) {
+      const embedded: EmbeddedDatabase = await startEmbeddedPostgres(path.join(config.dataDir, 'pg'), config.embeddedPgPort, log);
+      cleanups.push(() => embedded.stop());
+      url = embedded.url;
+    }
+    const db: ConnectionPool = openPool(url);
+    cleanups.push(() => db.dispose());
+    await migrate(db, log);
+    const bus: Bus = await openBus(config.redisUrl, log);
+    cleanups.push(() => bus.close());
+    const mailer = new Mailer(db, config.smtpRelayUrl, config.mailFrom, log);
+    cleanups.push(async () => mailer.close());
+    const sessions = createSessions(db, config.sessionDays, config.secureCookies);
+    const svc = createServices({ config, log, db, bus, mailer, sessions });
+    cleanups.push(async () => svc.limits.auth.stop());
+    const hub = new Hub(svc);
+    const port = await hub.listen(config.host, config.port);
+    cleanups.push(() => hub.stop());
+    const sweep = setInterval(() => sessions.lucia.deleteExpiredSessions().catch((err) => log.warn('session sweep failed', { err })), 3_600_000);
+    sweep.unref();
+    cleanups.push(async () => clearInterval(sweep));
+    log.info('artel started', { port, bus: bus.kind, database: config.databaseUrl ? 'external' : 'embedded' });
+    return { svc, hub, port, stop: undo };
+  } catch (err) {
+    await undo();
+    throw err;
+  }
+}

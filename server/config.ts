@@ -1,0 +1,97 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Raised when an environment variable holds a value Artel cannot use; names the variable. */
+export class ConfigError extends Error {
+  constructor(readonly variable: string, detail: string) {
+    super(`Invalid ${variable}: ${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+const url = (protocols: string[]) =>
+  z.string().refine((v) => {
+    try {
+      return protocols.includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a URL with scheme ${protocols.join(' or ')}`);
+
+const Schema = z.object({
+  PORT: port.default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  PUBLIC_URL: url(['http:', 'https:']).optional(),
+  DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+  EMBEDDED_PG_PORT: port.default(54329),
+  REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  SMTP_RELAY_URL: url(['smtp:', 'smtps:']).optional(),
+  MAIL_FROM: z.string().min(3).default('Artel <artel@localhost>'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  WEB_DIR: z.string().min(1).default('./web/build'),
+  SESSION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  INVITATION_DAYS: z.coerce.number().int().min(1).max(60).default(7),
+  NODE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/).optional(),
+});
+
+/** Artel's configuration, read once at start. */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** Where browsers reach Artel; the Origin every browser request must carry. */
+  publicUrl: string;
+  publicOrigin: string;
+  secureCookies: boolean;
+  databaseUrl: string | null;
+  embeddedPgPort: number;
+  redisUrl: string | null;
+  smtpRelayUrl: string | null;
+  mailFrom: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  webDir: string;
+  sessionDays: number;
+  invitationDays: number;
+  nodeId: string;
+}
+
+/** Read and validate the configuration from environment variables; throws ConfigError naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const picked: Record<string, string> = {};
+  for (const key of Object.keys(Schema.shape)) {
+    const v = env[key];
+    if (v !== undefined && v !== '') picked[key] = v;
+  }
+  const parsed = Schema.safeParse(picked);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(variable, `${issue.message} (got ${JSON.stringify(picked[variable] ?? '')})`);
+  }
+  const c = parsed.data;
+  const publicUrl = (c.PUBLIC_URL ?? `http://${c.HOST === '0.0.0.0' ? '127.0.0.1' : c.HOST}:${c.PORT}`).replace(/\/+$/, '');
+  const origin = new URL(publicUrl);
+  if (origin.pathname !== '/' && origin.pathname !== '') {
+    throw new ConfigError('PUBLIC_URL', 'must not have a path (Artel is served from the root)');
+  }
+  return {
+    port: c.PORT,
+    host: c.HOST,
+    dataDir: path.resolve(c.DATA_DIR),
+    publicUrl,
+    publicOrigin: origin.origin,
+    secureCookies: origin.protocol === 'https:',
+    databaseUrl: c.DATABASE_URL ?? null,
+    embeddedPgPort: c.EMBEDDED_PG_PORT,
+    redisUrl: c.REDIS_URL ?? null,
+    smtpRelayUrl: c.SMTP_RELAY_URL ?? null,
+    mailFrom: c.MAIL_FROM,
+    logLevel: c.LOG_LEVEL,
+    webDir: path.resolve(c.WEB_DIR),
+    sessionDays: c.SESSION_DAYS,
+    invitationDays: c.INVITATION_DAYS,
+    nodeId: c.NODE_ID ?? `node-${process.pid}`,
+  };
+}

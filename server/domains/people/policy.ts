@@ -1,0 +1,47 @@
+import type { Role } from '../../../shared/types';
+
+/** Who is acting: the signed-in user as the permission checks see them. */
+export interface Actor {
+  id: string;
+  role: Role;
+  active: boolean;
+}
+
+/** A denial reason, or null for allowed. */
+export type Verdict = null | 'forbidden' | 'not_found' | 'conflict';
+
+const staff = (a: Actor) => a.active && (a.role === 'owner' || a.role === 'admin');
+
+/** Seeing the directory of colleagues: every active employee, never a guest. */
+export function canListPeople(actor: Actor): Verdict {
+  return actor.active && actor.role !== 'guest' ? null : 'forbidden';
+}
+
+/** Administering people, invitations and the mail outbox. */
+export function canAdminister(actor: Actor): Verdict {
+  return staff(actor) ? null : 'forbidden';
+}
+
+/** Changing `target`'s role to `role`: never the owner's, never one's own; only the owner grants or takes admin. */
+export function canChangeRole(actor: Actor, target: Actor, role: Role): Verdict {
+  if (!staff(actor)) return 'forbidden';
+  if (target.id === actor.id || target.role === 'owner' || role === 'owner' || role === 'guest') return 'forbidden';
+  if ((role === 'admin' || target.role === 'admin') && actor.role !== 'owner') return 'forbidden';
+  return null;
+}
+
+/** Deactivating or reactivating `target`: not the owner, not oneself; an admin only by the owner. */
+export function canSetActive(actor: Actor, target: Actor): Verdict {
+  if (!staff(actor)) return 'forbidden';
+  if (target.id === actor.id || target.role === 'owner') return 'forbidden';
+  if (target.role === 'admin' && actor.role !== 'owner') return 'forbidden';
+  return null;
+}
+
+/** Inviting a colleague with `role`: staff only; only the owner invites admins. */
+export function canInvite(actor: Actor, role: Role): Verdict {
+  if (!staff(actor)) return 'forbidden';
+  if (role === 'admin' && actor.role !== 'owner') return 'forbidden';
+  if (role === 'owner' || role === 'guest') return 'forbidden';
+  return null;
+}

@@ -1,0 +1,67 @@
+import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import { AppError } from '../../shared/errors';
+import type { Services } from '../services';
+import { errorReply, readBody, readRequest, send, watch, type IncomingRequest, type Reply } from '../hub/http';
+import { match, parseJson, type Route } from './router';
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** State-changing calls must come from our own pages: the Origin must be PUBLIC_URL's. */
+export function checkOrigin(req: IncomingRequest, publicOrigin: string): void {
+  if (!UNSAFE.has(req.method)) return;
+  if (req.headers.origin !== publicOrigin) {
+    throw new AppError('bad_origin', 'The Origin header does not match this server');
+  }
+}
+
+/**
+ * Serve one API call: match, check Origin, authenticate, read and validate the body, run the handler,
+ * and map any failure to a typed error reply. Unexpected errors are logged here, once.
+ */
+export function handleApi(svc: Services, routes: Route[], headers: Record<string, string>) {
+  return (res: HttpResponse, rawReq: HttpRequest): void => {
+    const req = readRequest(res, rawReq);
+    const state = watch(res);
+    const started = performance.now();
+    run(svc, routes, req, res)
+      .catch((err): Reply => {
+        const { status, body } = errorReply(err);
+        if (status >= 500) svc.log.error('request failed', { method: req.method, path: req.path, err });
+        else if (status !== 401 && status !== 404) svc.log.info('request refused', { method: req.method, path: req.path, code: body.code, ip: req.ip });
+        const extra: Record<string, string> = body.retryAfter ? { 'Retry-After': String(body.retryAfter) } : {};
+        // A refused upload may still be streaming in: close the connection rather than read it.
+        if (status === 413) extra.Connection = 'close';
+        return { status, json: { error: body }, headers: extra };
+      })
+      .then((reply) => {
+        send(res, state, reply, { ...headers, 'Cache-Control': reply.headers?.['Cache-Control'] ?? 'no-store' });
+        svc.log.debug('request', { method: req.method, path: req.path, status: reply.status ?? 200, ms: Math.round(performance.now() - started) });
+      });
+  };
+}
+
+async function run(svc: Services, routes: Route[], req: IncomingRequest, res: HttpResponse): Promise<Reply> {
+  const { route, params } = match(routes, req.method, req.path);
+  checkOrigin(req, svc.config.publicOrigin);
+  // The body must be read (or refused) before anything slow happens, as uWS streams it right away.
+  const bodyPromise = route.body === 'none' ? null : readBody(res, route.maxBytes ?? 0, req.headers['content-length']);
+  bodyPromise?.catch(() => {});
+  const auth = await svc.sessions.fromCookieHeader(req.headers.cookie);
+  if (route.access === 'session' && !auth) {
+    throw new AppError('unauthenticated', 'Sign in first');
+  }
+  const raw = bodyPromise ? await bodyPromise : null;
+  const body = route.body === 'json' ? parseJson(route.schema!, raw!) : raw;
+  const reply = await route.handle({
+    svc,
+    req,
+    params,
+    body,
+    user: auth?.user ?? null,
+    actor: auth ? { id: auth.user.id, role: auth.user.role, active: auth.user.active } : null,
+    sessionToken: auth?.token ?? null,
+  });
+  // Sliding expiry: the session was extended, so refresh the cookie (unless the handler set its own).
+  if (auth?.cookie && !reply.cookies) reply.cookies = [auth.cookie];
+  return reply;
+}

@@ -1,0 +1,103 @@
+import type { z, ZodTypeAny } from 'zod';
+import { AppError } from '../../shared/errors';
+import { LIMITS } from '../../shared/api';
+import type { Services } from '../services';
+import type { IncomingRequest, Reply } from '../hub/http';
+import type { UserRow } from '../domains/people/repo';
+import type { Actor } from '../domains/people/policy';
+
+export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+/** Who may call a route at all; finer permissions are the domain's policy functions. */
+export type Access = 'public' | 'session';
+
+/** What a handler gets: the validated body, path parameters, and the caller. */
+export interface RouteContext<B> {
+  svc: Services;
+  req: IncomingRequest;
+  params: Record<string, string>;
+  body: B;
+  /** The signed-in user: set on 'session' routes, and on public ones when a valid cookie came along. */
+  user: UserRow | null;
+  actor: Actor | null;
+  sessionToken: string | null;
+}
+
+/** A route of the HTTP API: the table is the single list of endpoints (tests walk it). */
+export interface Route {
+  method: Method;
+  path: string;
+  access: Access;
+  /** 'json' validated by `schema`, 'raw' bytes up to `maxBytes`, or none. */
+  body: 'none' | 'json' | 'raw';
+  schema?: ZodTypeAny;
+  maxBytes?: number;
+  handle(ctx: RouteContext<any>): Promise<Reply>;
+}
+
+/** Define a route whose JSON body is validated by `schema` before the handler runs. */
+export function jsonRoute<S extends ZodTypeAny>(r: {
+  method: Method;
+  path: string;
+  access: Access;
+  schema: S;
+  handle(ctx: RouteContext<z.infer<S>>): Promise<Reply>;
+}): Route {
+  return { ...r, body: 'json', maxBytes: LIMITS.jsonBodyBytes };
+}
+
+/** Define a route without a JSON body. */
+export function route(r: Omit<Route, 'body'> & { body?: 'none' | 'raw' }): Route {
+  return { body: 'none', ...r };
+}
+
+/** Find the route and path parameters for a request; 404 / 405 otherwise. */
+export function match(routes: Route[], method: string, path: string): { route: Route; params: Record<string, string> } {
+  const parts = path.split('/').filter(Boolean);
+  let pathMatched = false;
+  for (const r of routes) {
+    const pattern = r.path.split('/').filter(Boolean);
+    if (pattern.length !== parts.length) continue;
+    const params: Record<string, string> = {};
+    let ok = true;
+    for (let i = 0; i < pattern.length && ok; i++) {
+      if (pattern[i].startsWith(':')) params[pattern[i].slice(1)] = parts[i];
+      else ok = pattern[i] === parts[i];
+    }
+    if (!ok) continue;
+    pathMatched = true;
+    if (r.method === method) return { route: r, params };
+  }
+  if (pathMatched) throw new AppError('bad_request', `Method ${method} is not allowed here`);
+  throw new AppError('not_found', 'No such endpoint');
+}
+
+/** Validate a JSON body against a schema: a typed bad_request with the failing fields, else the data. */
+export function parseJson<S extends ZodTypeAny>(schema: S, raw: Buffer): z.infer<S> {
+  let value: unknown;
+  try {
+    value = raw.length ? JSON.parse(raw.toString('utf8')) : undefined;
+  } catch {
+    throw new AppError('bad_request', 'The body is not valid JSON');
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const fields: Record<string, string> = {};
+    for (const issue of parsed.error.issues) fields[issue.path.join('.') || '_'] = issue.message;
+    throw new AppError('bad_request', 'The request is not valid', { fields });
+  }
+  return parsed.data;
+}
+
+/** Validate a path parameter. */
+export function param<S extends ZodTypeAny>(schema: S, value: string | undefined, what: string): z.infer<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new AppError('not_found', `No such ${what}`);
+  return parsed.data;
+}
+
+/** The caller of a 'session' route (the router has already refused anonymous calls). */
+export function actorOf(ctx: RouteContext<unknown>): Actor {
+  if (!ctx.actor) throw new AppError('unauthenticated', 'Sign in first');
+  return ctx.actor;
+}

@@ -1,0 +1,116 @@
+import uWS, { type TemplatedApp, type us_listen_socket } from 'uWebSockets.js';
+import type { ControlMessage, Services } from '../services';
+import { CONTROL_CHANNEL } from '../services';
+import { handleApi } from '../http/handler';
+import { PROBES, ROUTES } from '../http/routes';
+import { StaticSite } from './static';
+import { Topics } from './topics';
+import { Presence } from './presence';
+import { socketBehavior, SocketRegistry } from './socket';
+import { closeWith } from './connection';
+import { CloseCode } from '../../shared/protocol';
+import type { HubContext } from './dispatch';
+
+/** Security headers on every HTTP answer. */
+function securityHeaders(svc: Services, site: StaticSite): Record<string, string> {
+  const wsOrigin = svc.config.publicOrigin.replace(/^http/, 'ws');
+  const csp = [
+    "default-src 'self'",
+    `script-src 'self' ${site.scriptHashes.join(' ')}`.trim(),
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "media-src 'self' blob:",
+    `connect-src 'self' ${wsOrigin}`,
+    "font-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+  const headers: Record<string, string> = {
+    'Content-Security-Policy': csp,
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'X-Frame-Options': 'DENY',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Permissions-Policy': 'camera=(self), microphone=(self), display-capture=(self), geolocation=()',
+  };
+  if (svc.config.secureCookies) headers['Strict-Transport-Security'] = 'max-age=31536000; includeSubDomains';
+  return headers;
+}
+
+/** One hub node: HTTP API, static web client and /ws on one uWS app. */
+export class Hub {
+  readonly app: TemplatedApp;
+  readonly registry = new SocketRegistry();
+  private readonly topics: Topics;
+  private readonly presence: Presence;
+  private listenSocket: us_listen_socket | null = null;
+  private readonly onControl = (message: string) => this.handleControl(JSON.parse(message) as ControlMessage);
+  port = 0;
+
+  constructor(private readonly svc: Services) {
+    const site = new StaticSite(svc.config.webDir);
+    if (!site.built) svc.log.warn('web client not built', { dir: svc.config.webDir });
+    const headers = securityHeaders(svc, site);
+    this.app = uWS.App();
+    this.topics = new Topics(this.app, svc.bus, svc.log);
+    this.presence = new Presence(svc, (topic, frame) => this.topics.publishLocal(topic, frame));
+    const hub: HubContext = { svc, topics: this.topics, presence: this.presence };
+    const api = handleApi(svc, [...ROUTES, ...PROBES], headers);
+    this.app
+      .ws('/ws', socketBehavior(hub, this.registry, headers))
+      // uWS prefers a method-specific route over `any`: the API's GETs must be as specific as the site's.
+      .get('/api/*', api)
+      .any('/api/*', api)
+      .get('/healthz', api)
+      .get('/readyz', api)
+      .get('/*', site.handler(headers))
+      .any('/*', api);
+  }
+
+  /** Listen on host:port (0 picks a free port); resolves with the bound port. */
+  async listen(host: string, port: number): Promise<number> {
+    await this.svc.bus.subscribe(CONTROL_CHANNEL, this.onControl);
+    await new Promise<void>((resolve, reject) => {
+      this.app.listen(host, port, (socket) => {
+        if (!socket) return reject(new Error(`Cannot listen on ${host}:${port}`));
+        this.listenSocket = socket;
+        this.port = uWS.us_socket_local_port(socket);
+        resolve();
+      });
+    });
+    this.svc.log.info('hub listening', { url: `http://${host}:${this.port}`, publicUrl: this.svc.config.publicUrl, node: this.svc.config.nodeId });
+    return this.port;
+  }
+
+  private handleControl(msg: ControlMessage): void {
+    switch (msg.type) {
+      case 'close_user':
+        for (const ws of this.registry.byUser.get(msg.userId) ?? []) closeWith(ws, msg.code, msg.reason);
+        return;
+      case 'close_session':
+        for (const ws of this.registry.bySession.get(msg.sessionHash) ?? []) closeWith(ws, msg.code, msg.reason);
+        return;
+      case 'presence':
+      case 'presence_sync':
+        this.presence.handle(msg);
+        return;
+      default: {
+        const never: never = msg;
+        this.svc.log.warn('unknown control message', { msg: never });
+      }
+    }
+  }
+
+  /** Stop accepting, close every socket with 1001 so clients reconnect elsewhere, and let the loop drain. */
+  async stop(): Promise<void> {
+    if (this.listenSocket) uWS.us_listen_socket_close(this.listenSocket);
+    this.listenSocket = null;
+    this.presence.stop();
+    for (const ws of [...this.registry.all]) closeWith(ws, CloseCode.goingAway, 'server shutting down');
+    await this.svc.bus.unsubscribe(CONTROL_CHANNEL, this.onControl).catch(() => {});
+    await new Promise((r) => setTimeout(r, 50));
+    this.app.close();
+  }
+}

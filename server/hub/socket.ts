@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import type { HttpRequest, HttpResponse, us_socket_context_t, WebSocketBehavior } from 'uWebSockets.js';
+import { CloseCode, decodeClientMessage, MAX_FRAME_BYTES } from '../../shared/protocol';
+import { hashToken } from '../lib/tokens';
+import { readRequest, send, watch } from './http';
+import { closeWith, newConnection, sendFrame, type Connection, type Socket } from './connection';
+import { dispatch, type HubContext } from './dispatch';
+
+/** A client must say hello within this time after the socket opens. */
+const HELLO_TIMEOUT_MS = 10_000;
+/** Malformed frames tolerated on one socket before it is closed with 4400. */
+const MAX_BAD_FRAMES = 10;
+
+/** Live sockets by user and by session, so deactivation and logout can close them. */
+export class SocketRegistry {
+  readonly byUser = new Map<string, Set<Socket>>();
+  readonly bySession = new Map<string, Set<Socket>>();
+  readonly all = new Set<Socket>();
+
+  add(ws: Socket): void {
+    const c = ws.getUserData();
+    this.all.add(ws);
+    for (const [map, key] of [[this.byUser, c.user.id], [this.bySession, c.sessionHash]] as const) {
+      let set = map.get(key);
+      if (!set) map.set(key, (set = new Set()));
+      set.add(ws);
+    }
+  }
+
+  remove(ws: Socket): void {
+    const c = ws.getUserData();
+    this.all.delete(ws);
+    for (const [map, key] of [[this.byUser, c.user.id], [this.bySession, c.sessionHash]] as const) {
+      const set = map.get(key);
+      set?.delete(ws);
+      if (set && !set.size) map.delete(key);
+    }
+  }
+}
+
+/**
+ * The /ws behaviour: authentication in the upgrade handler (Origin and session cookie) before any
+ * socket exists, then ordered, validated, rate-limited request handling.
+ */
+export function socketBehavior(hub: HubContext, registry: SocketRegistry, headers: Record<string, string>): WebSocketBehavior<Connection> {
+  const { svc } = hub;
+  return {
+    // uWS' own cap closes with 1009; keep it above ours so oversized frames get our typed 4413.
+    maxPayloadLength: MAX_FRAME_BYTES * 4,
+    maxBackpressure: 4 * 1024 * 1024,
+    closeOnBackpressureLimit: true,
+    idleTimeout: 60,
+    sendPingsAutomatically: true,
+
+    upgrade: (res: HttpResponse, rawReq: HttpRequest, context: us_socket_context_t) => {
+      const req = readRequest(res, rawReq);
+      const key = req.headers['sec-websocket-key'];
+      const protocol = req.headers['sec-websocket-protocol'] ?? '';
+      const extensions = req.headers['sec-websocket-extensions'] ?? '';
+      const state = watch(res);
+      const refuse = (code: 'bad_origin' | 'unauthenticated', status: number, message: string) => {
+        svc.log.info('upgrade refused', { code, ip: req.ip, origin: req.headers.origin });
+        send(res, state, { status, json: { error: { code, message } } }, headers);
+      };
+      if (req.headers.origin !== svc.config.publicOrigin) return refuse('bad_origin', 403, 'The Origin header does not match this server');
+      svc.sessions
+        .fromCookieHeader(req.headers.cookie)
+        .then((auth) => {
+          if (!auth) return refuse('unauthenticated', 401, 'Sign in first');
+          if (state.aborted) return;
+          state.done = true;
+          const conn = newConnection(randomUUID(), auth.user, hashToken(auth.token), req.ip);
+          res.cork(() => res.upgrade(conn, key, protocol, extensions, context));
+        })
+        .catch((err) => {
+          svc.log.error('upgrade failed', { err });
+          send(res, state, { status: 500, json: { error: { code: 'internal', message: 'Internal error' } } }, headers);
+        });
+    },
+
+    open: (ws) => {
+      const c = ws.getUserData();
+      registry.add(ws);
+      c.helloTimer = setTimeout(() => closeWith(ws, CloseCode.timeout, 'no hello in time'), HELLO_TIMEOUT_MS);
+      svc.log.debug('socket open', { conn: c.id, user: c.user.id });
+    },
+
+    message: (ws, data, isBinary) => {
+      const c = ws.getUserData();
+      if (c.closed) return;
+      if (data.byteLength > MAX_FRAME_BYTES) return closeWith(ws, CloseCode.tooLarge, `frame over ${MAX_FRAME_BYTES} bytes`);
+      if (c.bucket.take() > 0) {
+        svc.log.warn('socket rate limited', { conn: c.id, user: c.user.id });
+        return closeWith(ws, CloseCode.rateLimited, 'too many frames');
+      }
+      if (isBinary) return closeWith(ws, CloseCode.badFrame, 'binary frames are not part of the protocol');
+      // uWS frees `data` when this callback returns: decode (which copies) now.
+      const decoded = decodeClientMessage(Buffer.from(data).toString('utf8'));
+      if (!decoded.ok) {
+        sendFrame(ws, { re: decoded.re, ok: false, error: decoded.error });
+        if (++c.badFrames >= MAX_BAD_FRAMES) closeWith(ws, CloseCode.badFrame, 'too many malformed frames');
+        return;
+      }
+      const msg = decoded.message;
+      c.queue = c.queue.then(() => (c.closed ? undefined : dispatch(hub, ws, msg)));
+    },
+
+    close: (ws, code) => {
+      const c = ws.getUserData();
+      c.closed = true;
+      if (c.helloTimer) clearTimeout(c.helloTimer);
+      registry.remove(ws);
+      for (const channel of c.channels) hub.topics.release(channel);
+      if (c.helloDone) hub.presence.disconnected(c.user.id);
+      svc.log.debug('socket closed', { conn: c.id, code });
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import type { ConnectionPool } from './db/pool';
+import { transact, type Unit } from './db/unit';
+import type { Bus } from './bus';
+import type { Config } from './config';
+import type { Logger } from './log';
+import type { Mailer } from './domains/mail';
+import type { Sessions } from './domains/auth/sessions';
+import { eventPublisher } from './domains/streams';
+import { KeyedRateLimiter } from './lib/ratelimit';
+import type { CloseCode } from '../shared/protocol';
+
+/** The bus channel for instructions to every hub node (close a user's sockets, presence). */
+export const CONTROL_CHANNEL = 'control';
+
+/** Messages on the control channel. */
+export type ControlMessage =
+  | { type: 'close_user'; userId: string; code: CloseCode; reason: string }
+  | { type: 'close_session'; sessionHash: string; code: CloseCode; reason: string }
+  | { type: 'presence'; node: string; userId: string; online: boolean }
+  | { type: 'presence_sync'; node: string; userIds: string[] };
+
+/** What domain actions depend on; built once at start, passed explicitly. */
+export interface Services {
+  config: Config;
+  log: Logger;
+  db: ConnectionPool;
+  bus: Bus;
+  mailer: Mailer;
+  sessions: Sessions;
+  /** Rate limits of unauthenticated, sensitive endpoints per client address. */
+  limits: { auth: KeyedRateLimiter };
+  /** The write path: one transaction, events published after commit. */
+  write<T>(work: (unit: Unit) => Promise<T>): Promise<T>;
+  /** Tell every node to do something to its sockets. */
+  control(message: ControlMessage): Promise<void>;
+}
+
+export function createServices(parts: Omit<Services, 'write' | 'control' | 'limits'>): Services {
+  const sink = eventPublisher(parts.bus, parts.log);
+  return {
+    ...parts,
+    // 10 attempts at once, then one every 6 seconds, per address.
+    limits: { auth: new KeyedRateLimiter(10, 1 / 6) },
+    write: (work) => transact(parts.db, sink, work),
+    control: async (message) => {
+      try {
+        await parts.bus.publish(CONTROL_CHANNEL, JSON.stringify(message));
+      } catch (err) {
+        parts.log.error('control message not published', { type: message.type, err });
+      }
+    },
+  };
+}
