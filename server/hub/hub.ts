@@ -110,7 +110,8 @@ export class Hub {
     this.presence.stop();
     for (const ws of [...this.registry.all]) closeWith(ws, CloseCode.goingAway, 'server shutting down');
     await this.svc.bus.unsubscribe(CONTROL_CHANNEL, this.onControl).catch(() => {});
+    // Not app.close(): in uWS it also cuts sockets of other apps in the same process (several nodes
+    // share one process in tests). With the listen socket closed and every WebSocket ended, the app is idle.
     await new Promise((r) => setTimeout(r, 50));
-    this.app.close();
   }
 }
