@@ -18,11 +18,12 @@ export function checkOrigin(req: IncomingRequest, publicOrigin: string): void {
  * Serve one API call: match, check Origin, authenticate, read and validate the body, run the handler,
  * and map any failure to a typed error reply. Unexpected errors are logged here, once.
  */
-export function handleApi(svc: Services, routes: Route[], headers: Record<string, string>) {
+export function handleApi(svc: Services, routes: Route[], headers: Record<string, string>, inflight: { n: number }) {
   return (res: HttpResponse, rawReq: HttpRequest): void => {
     const req = readRequest(res, rawReq);
     const state = watch(res);
     const started = performance.now();
+    inflight.n++;
     run(svc, routes, req, res)
       .catch((err): Reply => {
         const { status, body } = errorReply(err);
@@ -34,6 +35,7 @@ export function handleApi(svc: Services, routes: Route[], headers: Record<string
         return { status, json: { error: body }, headers: extra };
       })
       .then((reply) => {
+        inflight.n--;
         send(res, state, reply, { ...headers, 'Cache-Control': reply.headers?.['Cache-Control'] ?? 'no-store' });
         svc.log.debug('request', { method: req.method, path: req.path, status: reply.status ?? 200, ms: Math.round(performance.now() - started) });
       });

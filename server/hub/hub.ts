@@ -46,6 +46,8 @@ export class Hub {
   private readonly topics: Topics;
   private readonly presence: Presence;
   private listenSocket: us_listen_socket | null = null;
+  /** API calls being served: shutdown waits for them before the database closes. */
+  private readonly inflight = { n: 0 };
   private readonly onControl = (message: string) => this.handleControl(JSON.parse(message) as ControlMessage);
   port = 0;
 
@@ -57,7 +59,7 @@ export class Hub {
     this.topics = new Topics(this.app, svc.bus, svc.log);
     this.presence = new Presence(svc, (topic, frame) => this.topics.publishLocal(topic, frame));
     const hub: HubContext = { svc, topics: this.topics, presence: this.presence };
-    const api = handleApi(svc, [...ROUTES, ...PROBES], headers);
+    const api = handleApi(svc, [...ROUTES, ...PROBES], headers, this.inflight);
     this.app
       .ws('/ws', socketBehavior(hub, this.registry, headers))
       // uWS prefers a method-specific route over `any`: the API's GETs must be as specific as the site's.
@@ -103,10 +105,14 @@ export class Hub {
     }
   }
 
-  /** Stop accepting, close every socket with 1001 so clients reconnect elsewhere, and let the loop drain. */
+  /**
+   * Stop accepting, let API calls in progress finish (up to 10 s), close every socket with 1001 so
+   * clients reconnect elsewhere. The caller closes the bus and the database afterwards.
+   */
   async stop(): Promise<void> {
     if (this.listenSocket) uWS.us_listen_socket_close(this.listenSocket);
     this.listenSocket = null;
+    for (let waited = 0; this.inflight.n > 0 && waited < 10_000; waited += 25) await new Promise((r) => setTimeout(r, 25));
     this.presence.stop();
     for (const ws of [...this.registry.all]) closeWith(ws, CloseCode.goingAway, 'server shutting down');
     await this.svc.bus.unsubscribe(CONTROL_CHANNEL, this.onControl).catch(() => {});
