@@ -18,7 +18,10 @@ function newest(dir) {
 /** Build web/ into web/build unless the build is up to date; throws when the build fails. */
 export function ensureWebBuilt({ quiet = false } = {}) {
   const built = path.join(root, 'web/build/index.html');
-  const sources = Math.max(newest(path.join(root, 'web/src')), newest(path.join(root, 'shared')), fs.statSync(path.join(root, 'web/svelte.config.js')).mtimeMs);
+  const sources = Math.max(
+    ...['web/src', 'web/static', 'shared'].map((d) => newest(path.join(root, d))),
+    ...['web/svelte.config.js', 'web/vite.config.ts'].map((f) => fs.statSync(path.join(root, f)).mtimeMs),
+  );
   if (fs.existsSync(built) && fs.statSync(built).mtimeMs >= sources) return;
   if (!quiet) console.log('artel: building the web client…');
   const r = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: quiet ? 'pipe' : 'inherit', encoding: 'utf8' });

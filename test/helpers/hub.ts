@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { inject } from 'vitest';
@@ -7,17 +6,9 @@ import { loadConfig } from '../../server/config';
 import { createLogger } from '../../server/log';
 import { startArtel, type Artel } from '../../server/artel';
 import { createTestDatabase, type TestDatabase } from './db';
+import { freePort } from './net';
 
-/** A free TCP port on 127.0.0.1 (PUBLIC_URL must name the port before the hub listens). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
+export { freePort };
 
 export interface TestHub {
   /** Base URL, also the PUBLIC_URL (and so the Origin browsers send). */

@@ -5,6 +5,7 @@ import net from 'node:net';
 import type { TestProject } from 'vitest/node';
 import { createLogger } from '../../server/log';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../server/db/embedded';
+import { freePort } from '../helpers/net';
 // @ts-expect-error plain ESM script without types
 import { ensureWebBuilt } from '../../scripts/build-web.mjs';
 
@@ -15,15 +16,6 @@ declare module 'vitest' {
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 async function redisAnswers(url: string): Promise<boolean> {
   const { hostname, port } = new URL(url);
