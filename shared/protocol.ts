@@ -5,8 +5,14 @@ import type { Me, PresenceStatus, StreamEvent } from './types';
 /** The realtime protocol version; a client sends it in its first frame (hello). */
 export const PROTOCOL_VERSION = 1;
 
-/** Largest frame the hub accepts, in bytes; a larger one closes the socket with 4413. */
+/**
+ * Largest frame the hub accepts, in bytes; a larger one closes the socket with 4413. Past
+ * TRANSPORT_MAX_FRAME_BYTES the transport drops the connection before the frame is even read (1006).
+ */
 export const MAX_FRAME_BYTES = 64 * 1024;
+
+/** Frames past this size are never buffered: the connection is cut (no close code can be read). */
+export const TRANSPORT_MAX_FRAME_BYTES = 4 * MAX_FRAME_BYTES;
 
 /** Most catch-up events one subscribe or fetch returns before the answer says "reload". */
 export const RESUME_CAP = 500;
@@ -28,7 +34,7 @@ export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
 const requestId = z.string().min(1).max(64);
 const streamId = z.string().min(1).max(200).regex(/^[a-z]+(:[A-Za-z0-9_-]+)*$/);
-const seq = z.number().int().min(0);
+const seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 /** Schemas of every frame a client may send; each is a request with an id. */
 export const ClientMessageSchema = z.discriminatedUnion('type', [
@@ -115,7 +121,9 @@ export function decodeClientMessage(
   const re = typeof obj.id === 'string' && obj.id.length <= 64 ? obj.id : null;
   const known = ClientMessageSchema.options.some((o) => o.shape.type.value === obj.type);
   if (!known) {
-    return { ok: false, re, error: { code: 'unknown_type', message: `Unknown message type: ${String(obj.type).slice(0, 40)}` } };
+    // Never stringify what the peer sent as type: an object can make String() throw.
+    const shown = typeof obj.type === 'string' ? obj.type.slice(0, 40) : typeof obj.type;
+    return { ok: false, re, error: { code: 'unknown_type', message: `Unknown message type: ${shown}` } };
   }
   const parsed = ClientMessageSchema.safeParse(raw);
   if (!parsed.success) {

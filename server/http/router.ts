@@ -68,7 +68,7 @@ export function match(routes: Route[], method: string, path: string): { route: R
     pathMatched = true;
     if (r.method === method) return { route: r, params };
   }
-  if (pathMatched) throw new AppError('bad_request', `Method ${method} is not allowed here`);
+  if (pathMatched) throw new AppError('method_not_allowed', `Method ${method} is not allowed here`);
   throw new AppError('not_found', 'No such endpoint');
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponse, us_socket_context_t, WebSocketBehavior } from 'uWebSockets.js';
-import { CloseCode, decodeClientMessage, MAX_FRAME_BYTES } from '../../shared/protocol';
+import { CloseCode, decodeClientMessage, MAX_FRAME_BYTES, TRANSPORT_MAX_FRAME_BYTES } from '../../shared/protocol';
 import { hashToken } from '../lib/tokens';
 import { readRequest, send, watch } from './http';
 import { closeWith, newConnection, sendFrame, type Connection, type Socket } from './connection';
@@ -44,9 +44,32 @@ export class SocketRegistry {
  */
 export function socketBehavior(hub: HubContext, registry: SocketRegistry, headers: Record<string, string>): WebSocketBehavior<Connection> {
   const { svc } = hub;
+  /** One inbound frame: size, rate, and shape checks, then queued for in-order dispatch. */
+  const handleFrame = (ws: Socket, data: ArrayBuffer, isBinary: boolean): void => {
+    const c = ws.getUserData();
+    if (c.closed) return;
+    if (data.byteLength > MAX_FRAME_BYTES) return closeWith(ws, CloseCode.tooLarge, `frame over ${MAX_FRAME_BYTES} bytes`);
+    if (c.bucket.take() > 0) {
+      svc.log.warn('socket rate limited', { conn: c.id, user: c.user.id });
+      return closeWith(ws, CloseCode.rateLimited, 'too many frames');
+    }
+    if (isBinary) return closeWith(ws, CloseCode.badFrame, 'binary frames are not part of the protocol');
+    // uWS frees `data` when this callback returns: decode (which copies) now.
+    const decoded = decodeClientMessage(Buffer.from(data).toString('utf8'));
+    if (!decoded.ok) {
+      sendFrame(ws, { re: decoded.re, ok: false, error: decoded.error });
+      if (++c.badFrames >= MAX_BAD_FRAMES) closeWith(ws, CloseCode.badFrame, 'too many malformed frames');
+      return;
+    }
+    const msg = decoded.message;
+    c.queue = c.queue
+      .then(() => (c.closed ? undefined : dispatch(hub, ws, msg)))
+      .catch((err) => svc.log.error('dispatch failed', { conn: c.id, err }));
+  };
+
   return {
-    // uWS' own cap closes with 1009; keep it above ours so oversized frames get our typed 4413.
-    maxPayloadLength: MAX_FRAME_BYTES * 4,
+    // Above our cap, so that oversized frames up to it get our typed 4413; past it uWS cuts the connection.
+    maxPayloadLength: TRANSPORT_MAX_FRAME_BYTES,
     maxBackpressure: 4 * 1024 * 1024,
     closeOnBackpressureLimit: true,
     idleTimeout: 60,
@@ -70,7 +93,10 @@ export function socketBehavior(hub: HubContext, registry: SocketRegistry, header
           if (state.aborted) return;
           state.done = true;
           const conn = newConnection(randomUUID(), auth.user, hashToken(auth.token), req.ip);
-          res.cork(() => res.upgrade(conn, key, protocol, extensions, context));
+          // Deliberately not inside res.cork(): uWS' cork() can misread the response state once the socket
+          // has been adopted in place by the upgrade and then close the fresh WebSocket (~1 ms after open);
+          // see uNetworking/uWebSockets#1928 and the fix in PR #1929, not in the v20.51 binaries we use.
+          res.upgrade(conn, key, protocol, extensions, context);
         })
         .catch((err) => {
           svc.log.error('upgrade failed', { err });
@@ -86,23 +112,13 @@ export function socketBehavior(hub: HubContext, registry: SocketRegistry, header
     },
 
     message: (ws, data, isBinary) => {
-      const c = ws.getUserData();
-      if (c.closed) return;
-      if (data.byteLength > MAX_FRAME_BYTES) return closeWith(ws, CloseCode.tooLarge, `frame over ${MAX_FRAME_BYTES} bytes`);
-      if (c.bucket.take() > 0) {
-        svc.log.warn('socket rate limited', { conn: c.id, user: c.user.id });
-        return closeWith(ws, CloseCode.rateLimited, 'too many frames');
+      // The edge of the socket: nothing thrown here may reach uWS (it would end the process).
+      try {
+        handleFrame(ws, data, isBinary);
+      } catch (err) {
+        svc.log.error('frame handling failed', { conn: ws.getUserData().id, err });
+        closeWith(ws, CloseCode.serverError, 'internal error');
       }
-      if (isBinary) return closeWith(ws, CloseCode.badFrame, 'binary frames are not part of the protocol');
-      // uWS frees `data` when this callback returns: decode (which copies) now.
-      const decoded = decodeClientMessage(Buffer.from(data).toString('utf8'));
-      if (!decoded.ok) {
-        sendFrame(ws, { re: decoded.re, ok: false, error: decoded.error });
-        if (++c.badFrames >= MAX_BAD_FRAMES) closeWith(ws, CloseCode.badFrame, 'too many malformed frames');
-        return;
-      }
-      const msg = decoded.message;
-      c.queue = c.queue.then(() => (c.closed ? undefined : dispatch(hub, ws, msg)));
     },
 
     close: (ws, code) => {

@@ -9,6 +9,7 @@ import type { Logger } from '../log';
 export class Topics {
   private readonly counts = new Map<string, number>();
   private readonly forward: BusHandler = (message, channel) => {
+    if (this.app.numSubscribers(channel) === 0) return;
     this.app.publish(channel, message, false);
   };
 

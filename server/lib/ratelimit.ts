@@ -14,8 +14,9 @@ export class TokenBucket {
 
   /** Take a token; returns 0 when allowed, else the seconds until one is available. */
   take(now = Date.now()): number {
-    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.last) / 1000) * this.perSecond);
-    this.last = now;
+    // A clock stepping backwards refills nothing and takes nothing away.
+    this.tokens = Math.min(this.capacity, this.tokens + (Math.max(0, now - this.last) / 1000) * this.perSecond);
+    this.last = Math.max(now, this.last);
     if (this.tokens >= 1) {
       this.tokens -= 1;
       return 0;
@@ -25,7 +26,7 @@ export class TokenBucket {
 
   /** True when the bucket is full again, so a keyed limiter may forget it. */
   idle(now = Date.now()): boolean {
-    return this.tokens + ((now - this.last) / 1000) * this.perSecond >= this.capacity;
+    return this.tokens + (Math.max(0, now - this.last) / 1000) * this.perSecond >= this.capacity;
   }
 }
 

@@ -96,8 +96,19 @@ export class RealtimeClient {
   private readonly pending = new Map<string, (reply: any) => void>();
   private readonly waiters = new Set<() => void>();
 
+  /** A transport error after the socket opened (the `ws` library then closes it). */
+  error: Error | null = null;
+
   private constructor(readonly ws: WebSocket) {
-    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    ws.on('error', (err) => (this.error = err));
+    this.closed = new Promise((resolve) =>
+      ws.on('close', (code, reason) => {
+        // Nothing more will arrive: fail whatever is still waiting, saying why.
+        for (const [id, settle] of this.pending) settle({ re: id, ok: false, error: { code: 'closed', message: `socket closed ${code} ${reason} ${this.error?.message ?? ''}`.trim() } });
+        this.pending.clear();
+        resolve({ code, reason: reason.toString() });
+      }),
+    );
     ws.on('message', (data) => {
       const frame = JSON.parse(data.toString());
       this.frames.push(frame);

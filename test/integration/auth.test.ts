@@ -319,3 +319,29 @@ describe('auth: per-address rate limit (its own hub)', () => {
     expect((await owner.patch('/api/me', { position: 'CEO' })).status).toBe(200);
   });
 });
+
+describe('auth: concurrent first registrations (its own hub)', () => {
+  let hub: TestHub;
+  beforeAll(async () => {
+    hub = await startTestHub();
+  });
+  afterAll(() => hub?.stop());
+
+  it('two simultaneous first registrations: exactly one owner, the other 403 registration_closed', async () => {
+    const a = new ApiClient(hub.url);
+    const b = new ApiClient(hub.url);
+    const [ra, rb] = await Promise.all([
+      a.post('/api/auth/register', { workspaceName: 'A', name: 'Anna', email: 'anna@example.com', password: PASSWORD }),
+      b.post('/api/auth/register', { workspaceName: 'B', name: 'Boris', email: 'boris@example.com', password: PASSWORD }),
+    ]);
+    expect([ra.status, rb.status].sort()).toEqual([201, 403]);
+    const loser = ra.status === 403 ? ra : rb;
+    expect(loser.body.error.code).toBe('registration_closed');
+    const users = (await hub.artel.svc.db.query(sql`SELECT email, role FROM users`)) as any[];
+    expect(users).toHaveLength(1);
+    expect(users[0].role).toBe('owner');
+    const winner = ra.status === 201 ? a : b;
+    expect((await winner.get('/api/me')).body.user.email).toBe(users[0].email);
+    expect([a.cookie, b.cookie].filter(Boolean)).toHaveLength(1);
+  });
+});

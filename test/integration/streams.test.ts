@@ -53,6 +53,7 @@ describe('streams: live events and resume from the last seq', () => {
     const { streams } = await rt.request({ type: 'subscribe', streams: [{ stream: 'directory' }] });
     const seen = streams[0].head;
     rt.close();
+    await rt.closed;
     await hub.artel.svc.write(async (u) => {
       for (let i = 0; i <= RESUME_CAP; i++) await u.emit('directory', 'user_updated', { user: { id: 'x', n: i } }, null);
     });

@@ -87,10 +87,7 @@ describe('decodeClientMessage: unknown types', () => {
     expect(e.message.length).toBeLessThan(120);
   });
 
-  // BUG: String(obj.type) throws for an object whose toString/valueOf are not functions, so the decoder
-  // throws instead of answering; in the hub this exception escapes the uWS message callback and kills
-  // the process (see test/integration/ws-bad-input.test.ts).
-  it.fails('never throws: a type whose string conversion fails -> unknown_type', () => {
+  it('never throws: a type whose string conversion fails -> unknown_type', () => {
     for (const text of ['{"id":"r8","type":{"toString":1}}', '{"id":"r8","type":{"toString":{},"valueOf":{}}}']) {
       let r: ReturnType<typeof decodeClientMessage> | undefined;
       expect(() => (r = decodeClientMessage(text))).not.toThrow();
@@ -179,9 +176,7 @@ describe('decodeClientMessage: oversized arrays', () => {
 });
 
 describe('decodeClientMessage: sequence numbers', () => {
-  // BUG: seq is z.number().int().min(0) with no upper bound, so 1e21 passes; PostgreSQL then refuses it as a
-  // bigint and the hub answers `internal` instead of `bad_frame` (see test/integration/ws-bad-input.test.ts).
-  it.fails('refuses after values beyond the safe integer range (they cannot be a seq)', () => {
+  it('refuses after values beyond the safe integer range (they cannot be a seq)', () => {
     refused({ id: 'n1', type: 'fetch', stream: 'directory', after: 1e21 }, 'bad_frame', 'n1');
     refused({ id: 'n2', type: 'subscribe', streams: [{ stream: 'directory', after: 2 ** 63 }] }, 'bad_frame', 'n2');
   });
