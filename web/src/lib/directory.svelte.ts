@@ -14,6 +14,8 @@ class DirectoryStore {
   presence = $state<Record<string, PresenceStatus>>({});
   loaded = $state(false);
   failed = $state(false);
+  /** How many of the listed people are online now (the feed and the people page show it). */
+  online = $derived(this.users.filter((u) => this.presence[u.id] === 'online').length);
 
   private generation = 0;
   private client: RealtimeClient | null = null;
