@@ -57,8 +57,6 @@ export interface SetupState {
   /** True until the first account exists. */
   needsSetup: boolean;
   workspaceName: string | null;
-  /** Whether video calls can run on this server (janus installed). */
-  video: boolean;
 }
 
 /** GET /api/invitations/:token */

@@ -10,7 +10,6 @@ import { canAdminister } from '../domains/people/policy';
 import { toMe } from '../domains/people/repo';
 import { actorOf, jsonRoute, param, route, type Route } from './router';
 import { AppError } from '../../shared/errors';
-import { hasJanus } from './video';
 
 const signedIn = (r: auth.SignedIn, status = 200) => ({ status, json: { user: r.user, workspace: r.workspace }, cookies: [r.cookie] });
 
@@ -20,7 +19,7 @@ export const ROUTES: Route[] = [
     method: 'GET', path: '/api/setup', access: 'public',
     handle: async ({ svc }) => {
       const ws = await auth.getWorkspace(svc);
-      const state: SetupState = { needsSetup: ws === null, workspaceName: ws?.name ?? null, video: hasJanus() };
+      const state: SetupState = { needsSetup: ws === null, workspaceName: ws?.name ?? null, };
       return { json: state };
     },
   }),
