@@ -1,116 +1,31 @@
 /**
  * The realtime client: one WebSocket to the hub's `/ws`, framework-free so it can be unit-tested with a
- * fake socket.
+ * fake socket. This module is the connection lifecycle; `subscriptions.ts` keeps the per-stream state,
+ * `requests.ts` the request/reply bookkeeping, and `types.ts` the public types (re-exported here).
  *
  *  - The first frame is `hello {v: PROTOCOL_VERSION}`; requests are correlated with replies by `re`.
  *  - Reconnects with exponential backoff and jitter (at most ~10 s); after every (re)connect it
- *    re-subscribes each stream with `after` = the last seq applied for it, so the hub sends exactly what
- *    was missed.
- *  - Events are deduplicated by (stream, seq), reordered, and gaps are filled with `fetch` (StreamCursor).
- *  - A subscribe answer with `reload: true` (too much missed) calls the stream's reload callback.
+ *    re-subscribes each stream with `after` = the last seq applied for it (see `subscriptions.ts`: events
+ *    are deduplicated, reordered and gaps filled with `fetch`; `reload: true` calls the reload callback).
  *  - Close codes 4401 / 4403 (signed out, deactivated, revoked) stop it for good and call `onAuthLost`.
  *
  * Imports from shared/ are relative (not `$shared`) so this module also loads in plain vitest/tsc.
  */
-import { CloseCode, PROTOCOL_VERSION, RESUME_CAP } from '../../../../shared/protocol';
-import type { ClientMessage, ErrorReply, OkReply, ReplyPayloads, SubscribeResult } from '../../../../shared/protocol';
-import type { ErrorBody, ErrorCode } from '../../../../shared/errors';
-import type { EventBody, PresenceStatus, StreamEvent } from '../../../../shared/types';
-import { StreamCursor, backoffDelay } from './cursor';
+import { CloseCode, PROTOCOL_VERSION } from '../../../../shared/protocol';
+import type { ClientMessage, OkReply } from '../../../../shared/protocol';
+import type { PresenceStatus, StreamEvent } from '../../../../shared/types';
+import { backoffDelay } from './cursor';
+import { RequestTracker, parseFrame } from './requests';
+import { Listeners } from './listeners';
+import { StreamSubscriptions } from './subscriptions';
+import { RealtimeError, resolveOptions } from './types';
+import type { ConnectionStatus, EventHandler, PresenceHandler, RealtimeOptions, ReloadHandler } from './types';
+import type { LogFn, RequestMessage, ResolvedOptions, StatusHandler, SubscribeOptions, WebSocketLike } from './types';
 
-/** What the connection indicator shows. */
-export type ConnectionStatus = 'online' | 'connecting' | 'offline';
-
-/** The part of the browser WebSocket this client uses (a fake implements it in tests). */
-export interface WebSocketLike {
-  readonly readyState: number;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-  onopen: ((ev: unknown) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
-  onclose: ((ev: { code: number; reason?: string }) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
-}
-
-/** A client frame without its id (the client assigns one). */
-type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
-export type RequestMessage = WithoutId<ClientMessage> & { id?: string };
-
-/** A failed realtime request: the hub's error reply, a timeout, or a lost connection. */
-export class RealtimeError extends Error {
-  readonly code: ErrorCode;
-  readonly fields: Record<string, string> | undefined;
-  constructor(body: ErrorBody) {
-    super(body.message);
-    this.name = 'RealtimeError';
-    this.code = body.code;
-    this.fields = body.fields;
-  }
-}
-
-export type EventHandler = (event: StreamEvent) => void;
-export type ReloadHandler = () => void;
-export type PresenceHandler = (userId: string, status: PresenceStatus) => void;
-export type StatusHandler = (status: ConnectionStatus) => void;
-
-export interface SubscribeOptions {
-  /**
-   * The last seq the consumer already has (e.g. from a page it loaded together with its seq). Without
-   * it the subscription anchors at the hub's head and calls `onReload` once so the consumer loads its
-   * snapshot after the anchor: nothing between the two can be lost.
-   */
-  after?: number;
-}
-
-export interface RealtimeOptions {
-  /** Absolute ws:/wss: URL of the hub's realtime endpoint. */
-  url: string;
-  /** Creates the socket; defaults to the browser WebSocket. */
-  createSocket?: (url: string) => WebSocketLike;
-  /** Called once when the hub closes with 4401/4403 or `checkAuth` says the session is gone. */
-  onAuthLost?: (code: number) => void;
-  /**
-   * Called after a connection attempt failed before it opened (a rejected upgrade looks like that, the
-   * browser hides its HTTP status). Resolve false when the session is gone; true (or throw) otherwise.
-   */
-  checkAuth?: () => Promise<boolean>;
-  /** Called when the hub accepted hello. */
-  onHello?: (reply: OkReply<'hello'>) => void;
-  /** Called when the hub refuses our protocol version (the page needs a reload for a newer client). */
-  onProtocolMismatch?: () => void;
-  random?: () => number;
-  requestTimeoutMs?: number;
-  pingIntervalMs?: number;
-  baseBackoffMs?: number;
-  maxBackoffMs?: number;
-  log?: (message: string, detail?: unknown) => void;
-}
-
-interface Subscription {
-  stream: string;
-  cursor: StreamCursor;
-  onEvent: EventHandler;
-  onReload: ReloadHandler | undefined;
-  /** A subscribe request for it is in flight on the current connection. */
-  subscribing: boolean;
-  /** A gap fill is running. */
-  fetching: boolean;
-}
-
-interface Pending {
-  resolve: (reply: unknown) => void;
-  reject: (err: RealtimeError) => void;
-  timer: ReturnType<typeof setTimeout>;
-}
-
-interface Waiting {
-  frame: ClientMessage;
-  resolve: (reply: unknown) => void;
-  reject: (err: RealtimeError) => void;
-  timer: ReturnType<typeof setTimeout>;
-}
-
-const OPEN = 1;
+// The public API: the rest of the app imports the realtime client and its types from this module.
+export { RealtimeError } from './types';
+export type { ConnectionStatus, EventHandler, PresenceHandler, RealtimeOptions, ReloadHandler } from './types';
+export type { RequestMessage, StatusHandler, SubscribeOptions, WebSocketLike } from './types';
 
 /** The ws:/wss: URL of `/ws` on the page's own origin. */
 export function realtimeUrl(location: { protocol: string; host: string }): string {
@@ -118,32 +33,31 @@ export function realtimeUrl(location: { protocol: string; host: string }): strin
 }
 
 export class RealtimeClient {
-  private readonly opts: Required<Omit<RealtimeOptions, 'onAuthLost' | 'checkAuth' | 'onHello' | 'onProtocolMismatch'>> &
-    Pick<RealtimeOptions, 'onAuthLost' | 'checkAuth' | 'onHello' | 'onProtocolMismatch'>;
+  private readonly opts: ResolvedOptions;
+  private readonly log: LogFn = (...args) => this.opts.log(...args);
   private ws: WebSocketLike | null = null;
   private _status: ConnectionStatus = 'offline';
   private running = false;
   private attempt = 0;
-  private seqId = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private pingTimer: ReturnType<typeof setInterval> | null = null;
-  private readonly pending = new Map<string, Pending>();
-  private waiting: Waiting[] = [];
-  private readonly streams = new Map<string, Subscription>();
-  private readonly statusHandlers = new Set<StatusHandler>();
-  private readonly presenceHandlers = new Set<PresenceHandler>();
+  private readonly requests: RequestTracker;
+  private readonly subs: StreamSubscriptions;
+  private readonly statusHandlers: Listeners<[ConnectionStatus]>;
+  private readonly presenceHandlers: Listeners<[string, PresenceStatus]>;
 
   constructor(options: RealtimeOptions) {
-    this.opts = {
-      createSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
-      random: Math.random,
-      requestTimeoutMs: 15_000,
-      pingIntervalMs: 25_000,
-      baseBackoffMs: 500,
-      maxBackoffMs: 10_000,
-      log: () => {},
-      ...options,
-    };
+    this.opts = resolveOptions(options);
+    this.statusHandlers = new Listeners(this.log, 'status');
+    this.presenceHandlers = new Listeners(this.log, 'presence');
+    this.requests = new RequestTracker(this.opts.requestTimeoutMs, this.log);
+    this.subs = new StreamSubscriptions({
+      isRunning: () => this.running,
+      isOnline: () => this._status === 'online',
+      nextId: () => this.requests.nextId(),
+      send: (frame) => this.send(frame),
+      log: this.log,
+    });
   }
 
   /** Current connection status. */
@@ -174,7 +88,7 @@ export class RealtimeClient {
         /* already closed */
       }
     }
-    this.failAll('Realtime client stopped');
+    this.requests.failAll('Realtime client stopped');
     this.setStatus('offline');
   }
 
@@ -187,15 +101,14 @@ export class RealtimeClient {
 
   /** Listen to connection status changes; the handler is called at once with the current status. */
   onStatus(handler: StatusHandler): () => void {
-    this.statusHandlers.add(handler);
+    const off = this.statusHandlers.add(handler);
     handler(this._status);
-    return () => this.statusHandlers.delete(handler);
+    return off;
   }
 
   /** Listen to presence pushes. */
   onPresence(handler: PresenceHandler): () => void {
-    this.presenceHandlers.add(handler);
-    return () => this.presenceHandlers.delete(handler);
+    return this.presenceHandlers.add(handler);
   }
 
   /**
@@ -205,22 +118,12 @@ export class RealtimeClient {
    * subscription.
    */
   subscribe(stream: string, onEvent: EventHandler, onReload?: ReloadHandler, options: SubscribeOptions = {}): () => void {
-    const sub: Subscription = {
-      stream,
-      cursor: new StreamCursor(options.after ?? null),
-      onEvent,
-      onReload,
-      subscribing: false,
-      fetching: false,
-    };
-    this.streams.set(stream, sub);
-    if (this._status === 'online') void this.subscribeBatch([sub]);
-    return () => this.unsubscribe(sub);
+    return this.subs.add(stream, onEvent, onReload, options);
   }
 
   /** The last seq applied for a stream (null before it is anchored or when not subscribed). */
   lastSeq(stream: string): number | null {
-    return this.streams.get(stream)?.cursor.last ?? null;
+    return this.subs.lastSeq(stream);
   }
 
   /**
@@ -229,21 +132,10 @@ export class RealtimeClient {
    * (up to the request timeout).
    */
   request<M extends RequestMessage>(msg: M): Promise<OkReply<M['type']>> {
-    const frame = { ...msg, id: msg.id ?? this.nextId() } as ClientMessage;
+    const frame = { ...msg, id: msg.id ?? this.requests.nextId() } as ClientMessage;
     if (!this.running) return Promise.reject(new RealtimeError({ code: 'unavailable', message: 'Realtime client stopped' }));
     if (this._status === 'online') return this.send(frame) as Promise<OkReply<M['type']>>;
-    return new Promise((resolve, reject) => {
-      const entry: Waiting = {
-        frame,
-        resolve: resolve as (r: unknown) => void,
-        reject,
-        timer: setTimeout(() => {
-          this.waiting = this.waiting.filter((w) => w !== entry);
-          reject(new RealtimeError({ code: 'unavailable', message: 'Not connected' }));
-        }, this.opts.requestTimeoutMs),
-      };
-      this.waiting.push(entry);
-    });
+    return this.requests.enqueue(frame) as Promise<OkReply<M['type']>>;
   }
 
   // ---- connection lifecycle ----
@@ -279,21 +171,15 @@ export class RealtimeClient {
   }
 
   private hello(ws: WebSocketLike): void {
-    this.send({ type: 'hello', id: this.nextId(), v: PROTOCOL_VERSION }, ws).then(
+    this.send({ type: 'hello', id: this.requests.nextId(), v: PROTOCOL_VERSION }, ws).then(
       (reply) => {
         if (this.ws !== ws) return;
         this.attempt = 0;
         this.setStatus('online');
         this.startPing(ws);
         this.opts.onHello?.(reply as OkReply<'hello'>);
-        const subs = [...this.streams.values()];
-        for (let i = 0; i < subs.length; i += 100) void this.subscribeBatch(subs.slice(i, i + 100));
-        const waiting = this.waiting;
-        this.waiting = [];
-        for (const w of waiting) {
-          clearTimeout(w.timer);
-          this.send(w.frame).then(w.resolve, w.reject);
-        }
+        this.subs.resubscribeAll();
+        this.requests.flushWaiting((frame) => this.send(frame));
       },
       (err: RealtimeError) => {
         if (this.ws !== ws) return;
@@ -315,8 +201,8 @@ export class RealtimeClient {
     this.ws = null;
     if (ws) this.detach(ws);
     this.stopPing();
-    this.failPending('Connection closed');
-    for (const sub of this.streams.values()) sub.subscribing = false;
+    this.requests.failPending('Connection closed');
+    this.subs.connectionLost();
     if (!this.running) return;
     if (code === CloseCode.unauthenticated || code === CloseCode.forbidden) {
       this.authLost(code);
@@ -379,7 +265,7 @@ export class RealtimeClient {
     this.stopPing();
     this.pingTimer = setInterval(() => {
       if (this.ws !== ws) return;
-      this.send({ type: 'ping', id: this.nextId() }, ws).catch((err: RealtimeError) => {
+      this.send({ type: 'ping', id: this.requests.nextId() }, ws).catch((err: RealtimeError) => {
         // No answer in time: the connection is dead even if the browser has not noticed yet.
         if (err.code === 'unavailable' && this.ws === ws) this.abandon(ws, CloseCode.timeout);
       });
@@ -394,209 +280,24 @@ export class RealtimeClient {
   private setStatus(status: ConnectionStatus): void {
     if (this._status === status) return;
     this._status = status;
-    for (const h of this.statusHandlers) {
-      try {
-        h(status);
-      } catch (e) {
-        this.opts.log('realtime: status handler failed', e);
-      }
-    }
-  }
-
-  // ---- requests ----
-
-  private nextId(): string {
-    return `r${++this.seqId}`;
+    this.statusHandlers.emit(status);
   }
 
   private send(frame: ClientMessage, ws: WebSocketLike | null = this.ws): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      if (!ws || ws.readyState !== OPEN) {
-        reject(new RealtimeError({ code: 'unavailable', message: 'Not connected' }));
-        return;
-      }
-      const timer = setTimeout(() => {
-        this.pending.delete(frame.id);
-        reject(new RealtimeError({ code: 'unavailable', message: `No reply to ${frame.type}` }));
-      }, this.opts.requestTimeoutMs);
-      this.pending.set(frame.id, { resolve, reject, timer });
-      try {
-        ws.send(JSON.stringify(frame));
-      } catch (e) {
-        clearTimeout(timer);
-        this.pending.delete(frame.id);
-        reject(new RealtimeError({ code: 'unavailable', message: e instanceof Error ? e.message : 'Send failed' }));
-      }
-    });
-  }
-
-  private failPending(message: string): void {
-    for (const [id, p] of this.pending) {
-      clearTimeout(p.timer);
-      this.pending.delete(id);
-      p.reject(new RealtimeError({ code: 'unavailable', message }));
-    }
-  }
-
-  private failAll(message: string): void {
-    this.failPending(message);
-    const waiting = this.waiting;
-    this.waiting = [];
-    for (const w of waiting) {
-      clearTimeout(w.timer);
-      w.reject(new RealtimeError({ code: 'unavailable', message }));
-    }
+    return this.requests.send(frame, ws);
   }
 
   // ---- incoming frames ----
 
   private onFrame(data: unknown): void {
-    if (typeof data !== 'string') return;
-    let msg: Record<string, unknown>;
-    try {
-      msg = JSON.parse(data);
-    } catch {
-      this.opts.log('realtime: unparsable frame');
-      return;
-    }
-    if (!msg || typeof msg !== 'object') return;
+    const msg = parseFrame(data, this.log);
+    if (!msg) return;
     if ('re' in msg) {
-      const re = msg.re;
-      if (typeof re !== 'string') {
-        this.opts.log('realtime: error without request', msg);
-        return;
-      }
-      const p = this.pending.get(re);
-      if (!p) return;
-      this.pending.delete(re);
-      clearTimeout(p.timer);
-      if (msg.ok === true) p.resolve(msg);
-      else p.reject(new RealtimeError((msg as unknown as ErrorReply).error ?? { code: 'internal', message: 'Bad reply' }));
-      return;
-    }
-    if (msg.type === 'event') {
-      this.onEventFrame(msg as unknown as StreamEvent);
+      this.requests.settle(msg);
+    } else if (msg.type === 'event') {
+      this.subs.onEventFrame(msg as unknown as StreamEvent);
     } else if (msg.type === 'presence' && typeof msg.userId === 'string') {
-      const status = msg.status as PresenceStatus;
-      for (const h of this.presenceHandlers) {
-        try {
-          h(msg.userId, status);
-        } catch (e) {
-          this.opts.log('realtime: presence handler failed', e);
-        }
-      }
-    }
-  }
-
-  private onEventFrame(frame: StreamEvent): void {
-    const sub = this.streams.get(frame.stream);
-    if (!sub || typeof frame.seq !== 'number') return;
-    const event: StreamEvent = { stream: frame.stream, seq: frame.seq, event: frame.event as EventBody };
-    this.deliver(sub, sub.cursor.offer(event));
-    if (!sub.subscribing && !sub.fetching && sub.cursor.hasGap()) void this.fillGap(sub);
-  }
-
-  private deliver(sub: Subscription, events: StreamEvent[]): void {
-    for (const ev of events) {
-      try {
-        sub.onEvent(ev);
-      } catch (e) {
-        this.opts.log(`realtime: ${sub.stream} event handler failed`, e);
-      }
-    }
-  }
-
-  private reload(sub: Subscription): void {
-    try {
-      sub.onReload?.();
-    } catch (e) {
-      this.opts.log(`realtime: ${sub.stream} reload handler failed`, e);
-    }
-  }
-
-  // ---- subscriptions ----
-
-  private async subscribeBatch(subs: Subscription[]): Promise<void> {
-    if (subs.length === 0) return;
-    for (const sub of subs) sub.subscribing = true;
-    const streams = subs.map((s) => (s.cursor.last === null ? { stream: s.stream } : { stream: s.stream, after: s.cursor.last }));
-    let reply: ReplyPayloads['subscribe'];
-    try {
-      reply = (await this.send({ type: 'subscribe', id: this.nextId(), streams })) as OkReply<'subscribe'>;
-    } catch (e) {
-      for (const sub of subs) sub.subscribing = false;
-      this.opts.log('realtime: subscribe failed', e);
-      return;
-    }
-    for (const result of reply.streams) {
-      const sub = subs.find((s) => s.stream === result.stream);
-      if (!sub || this.streams.get(sub.stream) !== sub) continue;
-      sub.subscribing = false;
-      this.onSubscribed(sub, result);
-    }
-    for (const sub of subs) sub.subscribing = false;
-  }
-
-  private onSubscribed(sub: Subscription, result: SubscribeResult): void {
-    const { cursor } = sub;
-    if (result.reload) {
-      cursor.reset(Math.max(result.head, cursor.highest ?? result.head));
-      this.reload(sub);
-      return;
-    }
-    if (!cursor.anchored) {
-      this.deliver(sub, cursor.anchor(result.head));
-      this.reload(sub);
-    } else {
-      this.deliver(sub, cursor.anchor(result.head));
-    }
-    if (!sub.fetching && cursor.hasGap(result.head)) void this.fillGap(sub, result.head);
-  }
-
-  /** Fetch what is missing after the cursor until the buffered events connect. */
-  private async fillGap(sub: Subscription, knownHead?: number): Promise<void> {
-    sub.fetching = true;
-    let head = knownHead;
-    let stalls = 0;
-    try {
-      while (this.running && this.streams.get(sub.stream) === sub && sub.cursor.hasGap(head)) {
-        const before = sub.cursor.last as number;
-        const reply = (await this.send({
-          type: 'fetch',
-          id: this.nextId(),
-          stream: sub.stream,
-          after: before,
-          limit: RESUME_CAP,
-        })) as OkReply<'fetch'>;
-        if (this.streams.get(sub.stream) !== sub) return;
-        for (const ev of reply.events) this.deliver(sub, sub.cursor.offer(ev));
-        head = reply.head;
-        const progressed = (sub.cursor.last as number) > before;
-        if (reply.more && progressed) continue;
-        if (!sub.cursor.hasGap(head)) break;
-        // Still a hole: its events may be committed but not yet delivered. Wait a little, then give up
-        // and resynchronize through the consumer's snapshot.
-        stalls = progressed ? 0 : stalls + 1;
-        if (stalls >= 3) {
-          sub.cursor.reset(Math.max(head, sub.cursor.highest ?? head));
-          this.reload(sub);
-          break;
-        }
-        await new Promise((r) => setTimeout(r, 200 * (stalls + 1)));
-      }
-    } catch (e) {
-      // Connection trouble: the resubscribe after reconnect resumes from the cursor.
-      this.opts.log(`realtime: fetch ${sub.stream} failed`, e);
-    } finally {
-      sub.fetching = false;
-    }
-  }
-
-  private unsubscribe(sub: Subscription): void {
-    if (this.streams.get(sub.stream) !== sub) return;
-    this.streams.delete(sub.stream);
-    if (this._status === 'online') {
-      this.send({ type: 'unsubscribe', id: this.nextId(), streams: [sub.stream] }).catch(() => {});
+      this.presenceHandlers.emit(msg.userId, msg.status as PresenceStatus);
     }
   }
 }
