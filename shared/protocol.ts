@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ErrorBody } from './errors';
 import type { Me, PresenceStatus, StreamEvent } from './types';
+import { messengerRequests, type MessengerReplies } from './messenger';
 
 /** The realtime protocol version; a client sends it in its first frame (hello). */
 export const PROTOCOL_VERSION = 1;
@@ -61,6 +62,7 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
     })
     .strict(),
   z.object({ type: z.literal('presence_query'), id: requestId, userIds: z.array(z.string().uuid()).max(1000) }).strict(),
+  ...messengerRequests(requestId),
 ]);
 
 /** A frame sent by a client. */
@@ -78,7 +80,7 @@ export interface SubscribeResult {
 }
 
 /** Successful reply payloads, by request type. */
-export interface ReplyPayloads {
+export interface ReplyPayloads extends MessengerReplies {
   hello: { v: number; user: Me; serverTime: string; node: string };
   ping: { serverTime: string };
   subscribe: { streams: SubscribeResult[] };

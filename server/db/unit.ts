@@ -5,8 +5,11 @@ import type { StreamEvent } from '../../shared/types';
 /** One unit of work: a transaction that collects stream events and after-commit tasks. */
 export interface Unit {
   tx: Transaction;
-  /** Append an event to a stream; it is published only after the transaction commits. */
-  emit(stream: string, type: string, payload: unknown, actorId: string | null): Promise<StreamEvent>;
+  /**
+   * Append an event to a stream; it is published only after the transaction commits. A function
+   * payload receives the event's seq first (for rows that keep it).
+   */
+  emit(stream: string, type: string, payload: unknown | ((seq: number) => Promise<unknown>), actorId: string | null): Promise<StreamEvent>;
   /** Run `task` after a successful commit (never when the transaction rolls back). */
   afterCommit(task: () => unknown): void;
 }

@@ -2,7 +2,9 @@ import { AppError } from '../../shared/errors';
 import { CloseCode, PROTOCOL_VERSION, RESUME_CAP, type ClientMessage, type OkReply, type ReplyPayloads, type SubscribeResult } from '../../shared/protocol';
 import type { PresenceStatus } from '../../shared/types';
 import type { Services } from '../services';
-import { canReadStream, eventsAfter, streamChannel, streamHead } from '../domains/streams';
+import { eventsAfter, streamChannel, streamHead } from '../domains/streams';
+import { streamAccess } from '../domains/streams/access';
+import { messengerHandlers } from './handlers/messenger';
 import { canListPeople } from '../domains/people/policy';
 import { toMe } from '../domains/people/repo';
 import { closeWith, sendFrame, type Socket } from './connection';
@@ -16,14 +18,15 @@ export interface HubContext {
   presence: Presence;
 }
 
-type Handler<T extends ClientMessage['type']> = (
+/** Handles one validated request of type T and returns its reply payload; AppErrors become error replies. */
+export type Handler<T extends ClientMessage['type']> = (
   hub: HubContext,
   ws: Socket,
   msg: Extract<ClientMessage, { type: T }>,
 ) => Promise<ReplyPayloads[T]>;
 
-function checkStream(ws: Socket, stream: string): void {
-  const verdict = canReadStream(ws.getUserData().actor, stream);
+async function checkStream(hub: HubContext, ws: Socket, stream: string): Promise<void> {
+  const verdict = await streamAccess(hub.svc.db, ws.getUserData().actor, stream);
   if (verdict === 'forbidden') throw new AppError('forbidden', `You may not follow ${stream}`);
   if (verdict) throw new AppError('not_found', `No such stream: ${stream}`);
 }
@@ -45,7 +48,7 @@ const handlers: { [T in ClientMessage['type']]: Handler<T> } = {
   ping: async () => ({ serverTime: new Date().toISOString() }),
 
   subscribe: async (hub, ws, msg) => {
-    for (const s of msg.streams) checkStream(ws, s.stream);
+    for (const s of msg.streams) await checkStream(hub, ws, s.stream);
     const c = ws.getUserData();
     const results: SubscribeResult[] = [];
     for (const { stream, after } of msg.streams) {
@@ -78,7 +81,7 @@ const handlers: { [T in ClientMessage['type']]: Handler<T> } = {
   },
 
   fetch: async (hub, ws, msg) => {
-    checkStream(ws, msg.stream);
+    await checkStream(hub, ws, msg.stream);
     const limit = msg.limit ?? RESUME_CAP;
     const events = await eventsAfter(hub.svc.db, msg.stream, msg.after, limit + 1);
     const head = await streamHead(hub.svc.db, msg.stream);
@@ -91,6 +94,8 @@ const handlers: { [T in ClientMessage['type']]: Handler<T> } = {
     for (const id of msg.userIds) presence[id] = hub.presence.status(id);
     return { presence };
   },
+
+  ...messengerHandlers,
 };
 
 /** Run one validated request and send its reply; expected failures become error replies. */

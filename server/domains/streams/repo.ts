@@ -19,7 +19,8 @@ function toEvent(r: EventRow): StreamEvent {
 }
 
 /**
- * Append an event to a stream inside the caller's transaction and return it with its seq.
+ * Append an event to a stream inside the caller's transaction and return it with its seq; `payload`
+ * may be a function of the seq, run once the seq is taken.
  * The upsert takes the stream row's lock, so concurrent writers to one stream get consecutive seqs
  * in commit order.
  */
@@ -27,13 +28,15 @@ export async function appendEvent(
   tx: Queryable,
   stream: string,
   type: string,
-  payload: unknown,
+  payload: unknown | ((seq: number) => Promise<unknown>),
   actorId: string | null,
 ): Promise<StreamEvent> {
   const [{ head }] = await tx.query(sql`
     INSERT INTO streams (id, head) VALUES (${stream}, 1)
     ON CONFLICT (id) DO UPDATE SET head = streams.head + 1
     RETURNING head`);
+  // A payload may depend on the seq (a message keeps the seq of the event that created it).
+  if (typeof payload === 'function') payload = await payload(head);
   const [row] = await tx.query(sql`
     INSERT INTO events (stream_id, seq, type, payload, actor_id)
     VALUES (${stream}, ${head}, ${type}, ${JSON.stringify(payload)}::jsonb, ${actorId})

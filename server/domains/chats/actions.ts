@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
+import { AppError } from '../../../shared/errors';
+import { chatStream, type ChatSummary, type CreateChatBody, type Message } from '../../../shared/messenger';
+import { parseMentions } from '../../../shared/mentions';
+import type { Services } from '../../services';
+import type { Unit } from '../../db/unit';
+import type { Actor } from '../people/policy';
+import { enforce } from '../people/actions';
+import { streamHead } from '../streams/repo';
+import { userStream } from '../streams/access';
+import { canCreateChat, canDeleteMessage, canEditMessage, canUseChat } from './policy';
+import * as repo from './repo';
+
+/** Most messages one history page returns. */
+export const PAGE_MAX = 200;
+
+async function chatAndRole(svc: Services, actor: Actor, chatId: string) {
+  const chat = await repo.findChat(svc.db, chatId);
+  if (!chat) throw new AppError('not_found', 'No such chat');
+  const role = await repo.memberRole(svc.db, chatId, actor.id);
+  enforce(canUseChat(actor, role), 'use this chat');
+  return { chat, role };
+}
+
+/** Tell each member's own stream that a chat appeared in their list. */
+async function announceChat(svc: Services, u: Unit, chatId: string, userIds: string[], actorId: string): Promise<void> {
+  for (const userId of userIds) {
+    const [summary] = await repo.chatList(u.tx, userId, chatId);
+    await u.emit(userStream(userId), 'chat_added', { chat: summary }, actorId);
+  }
+}
+
+/** Open the direct chat with a colleague (the same one every time), or create a group chat. */
+export async function createChat(svc: Services, actor: Actor, input: z.infer<typeof CreateChatBody>): Promise<ChatSummary> {
+  enforce(canCreateChat(actor), 'start chats');
+  const wanted = input.kind === 'direct' ? [input.userId] : input.memberIds;
+  const others = (await repo.activeColleagues(svc.db, wanted.filter((id) => id !== actor.id)));
+  if (input.kind === 'direct') {
+    if (input.userId === actor.id) throw new AppError('bad_request', 'A direct chat needs another person');
+    if (!others.length) throw new AppError('not_found', 'No such colleague');
+  } else if (others.length !== new Set(wanted.filter((id) => id !== actor.id)).size) {
+    throw new AppError('bad_request', 'Some members are not active colleagues');
+  }
+  const directKey = input.kind === 'direct' ? [actor.id, input.userId].sort().join(':') : null;
+  if (directKey) {
+    const existing = await repo.findDirectChat(svc.db, directKey);
+    if (existing) return (await repo.chatList(svc.db, actor.id, existing.id))[0];
+  }
+  const id = randomUUID();
+  try {
+    await svc.write(async (u) => {
+      const members = [{ userId: actor.id, role: 'owner' as const }, ...others.map((userId) => ({ userId, role: 'member' as const }))];
+      await repo.insertChat(u.tx, { id, kind: input.kind, title: input.kind === 'group' ? input.title : '', directKey, createdBy: actor.id }, members);
+      await u.emit(chatStream(id), 'chat_created', { chatId: id, memberIds: members.map((m) => m.userId) }, actor.id);
+      await announceChat(svc, u, id, members.map((m) => m.userId), actor.id);
+    });
+  } catch (err) {
+    // Both people opened their direct chat at once: the other insert won, use that chat.
+    if (directKey && (err as { code?: string }).code === '23505') {
+      const existing = await repo.findDirectChat(svc.db, directKey);
+      if (existing) return (await repo.chatList(svc.db, actor.id, existing.id))[0];
+    }
+    throw err;
+  }
+  return (await repo.chatList(svc.db, actor.id, id))[0];
+}
+
+export async function listChats(svc: Services, actor: Actor): Promise<ChatSummary[]> {
+  enforce(canCreateChat(actor), 'use chats');
+  return repo.chatList(svc.db, actor.id);
+}
+
+export async function chatHistory(svc: Services, actor: Actor, chatId: string, before: number | null, limit: number) {
+  await chatAndRole(svc, actor, chatId);
+  const messages = await repo.history(svc.db, chatId, before, Math.min(Math.max(limit, 1), PAGE_MAX));
+  return { messages, head: await streamHead(svc.db, chatStream(chatId)) };
+}
+
+function mentionsOf(body: string, members: string[], authorId: string) {
+  const { userIds, all } = parseMentions(body);
+  return { mentions: userIds.filter((id) => id !== authorId && members.includes(id)), mentionsAll: all };
+}
+
+/**
+ * Send a message. Idempotent: a retry with the same client id returns the message the first attempt
+ * stored (even when the two race), so a resent offline queue never writes twice.
+ */
+export async function sendMessage(
+  svc: Services,
+  actor: Actor,
+  input: { chatId: string; clientId: string; body: string; threadRootId?: string },
+): Promise<Message> {
+  const retried = await repo.findByClientId(svc.db, actor.id, input.clientId);
+  if (retried) return sameSend(retried, input.chatId);
+  await chatAndRole(svc, actor, input.chatId);
+  if (input.threadRootId) {
+    const root = await repo.findMessage(svc.db, input.threadRootId);
+    if (!root || root.chatId !== input.chatId) throw new AppError('not_found', 'No such message in this chat');
+    if (root.threadRootId) throw new AppError('bad_request', 'Replies go to the thread of the first message');
+  }
+  const members = await repo.memberIds(svc.db, input.chatId);
+  const { mentions, mentionsAll } = mentionsOf(input.body, members, actor.id);
+  const id = randomUUID();
+  try {
+    return await svc.write(async (u) => {
+      let message!: Message;
+      await u.emit(
+        chatStream(input.chatId),
+        'message_created',
+        async (seq: number) => {
+          message = await repo.insertMessage(u.tx, {
+            id, chatId: input.chatId, seq, authorId: actor.id, clientId: input.clientId, body: input.body,
+            threadRootId: input.threadRootId ?? null, mentions, mentionsAll,
+          });
+          return { message };
+        },
+        actor.id,
+      );
+      return message;
+    });
+  } catch (err) {
+    if ((err as { code?: string }).code !== '23505') throw err;
+    const first = await repo.findByClientId(svc.db, actor.id, input.clientId);
+    if (!first) throw err;
+    return sameSend(first, input.chatId);
+  }
+}
+
+function sameSend(first: Message, chatId: string): Message {
+  if (first.chatId !== chatId) throw new AppError('conflict', 'This client id was already used for another chat');
+  return first;
+}
+
+async function loadForChange(svc: Services, actor: Actor, messageId: string) {
+  const message = await repo.findMessage(svc.db, messageId);
+  if (!message) throw new AppError('not_found', 'No such message');
+  const role = await repo.memberRole(svc.db, message.chatId, actor.id);
+  return { message, role, facts: { authorId: message.authorId, deleted: message.deletedAt !== null } };
+}
+
+export async function editMessage(svc: Services, actor: Actor, messageId: string, body: string): Promise<Message> {
+  const { message, role, facts } = await loadForChange(svc, actor, messageId);
+  enforce(canEditMessage(actor, role, facts), 'edit this message');
+  const members = await repo.memberIds(svc.db, message.chatId);
+  const { mentions, mentionsAll } = mentionsOf(body, members, actor.id);
+  return svc.write(async (u) => {
+    const edited = await repo.editMessage(u.tx, messageId, body, mentions, mentionsAll);
+    await u.emit(chatStream(message.chatId), 'message_edited', { message: edited }, actor.id);
+    return edited;
+  });
+}
+
+export async function deleteMessage(svc: Services, actor: Actor, messageId: string): Promise<Message> {
+  const { message, role, facts } = await loadForChange(svc, actor, messageId);
+  enforce(canDeleteMessage(actor, role, facts), 'delete this message');
+  return svc.write(async (u) => {
+    const deleted = await repo.deleteMessage(u.tx, messageId);
+    await u.emit(chatStream(message.chatId), 'message_deleted', { message: deleted }, actor.id);
+    return deleted;
+  });
+}
+
+export async function toggleReaction(svc: Services, actor: Actor, messageId: string, emoji: string): Promise<Message> {
+  const { message, role } = await loadForChange(svc, actor, messageId);
+  enforce(canUseChat(actor, role), 'react here');
+  if (message.deletedAt) throw new AppError('conflict', 'The message was deleted');
+  return svc.write(async (u) => {
+    await repo.toggleReaction(u.tx, messageId, actor.id, emoji);
+    const updated = (await repo.findMessage(u.tx, messageId))!;
+    await u.emit(chatStream(message.chatId), 'reactions_changed', { message: updated }, actor.id);
+    return updated;
+  });
+}
+
+/** Move the actor's read position; every device of theirs learns it through their own stream. */
+export async function markRead(svc: Services, actor: Actor, chatId: string, seq: number): Promise<number> {
+  await chatAndRole(svc, actor, chatId);
+  return svc.write(async (u) => {
+    const head = await streamHead(u.tx, chatStream(chatId));
+    const readSeq = await repo.markRead(u.tx, chatId, actor.id, seq, head);
+    await u.emit(userStream(actor.id), 'chat_read', { chatId, readSeq }, actor.id);
+    return readSeq;
+  });
+}

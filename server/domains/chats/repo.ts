@@ -1,0 +1,160 @@
+import { sql, type Queryable } from '../../db/pool';
+import type { ChatRole, ChatSummary, Message, Reaction } from '../../../shared/messenger';
+
+export interface ChatRow {
+  id: string;
+  kind: 'direct' | 'group';
+  title: string;
+  direct_key: string | null;
+}
+
+const MESSAGE_COLUMNS = sql`m.id, m.chat_id, m.seq, m.author_id, m.client_id, m.body, m.thread_root_id, m.mentions, m.mentions_all,
+  m.created_at, m.edited_at, m.deleted_at,
+  COALESCE((SELECT json_agg(json_build_object('emoji', r.emoji, 'userIds', r.users) ORDER BY r.first)
+            FROM (SELECT emoji, array_agg(user_id ORDER BY created_at) AS users, min(created_at) AS first
+                  FROM message_reactions WHERE message_id = m.id GROUP BY emoji) r), '[]') AS reactions`;
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+function toMessage(r: any): Message {
+  const deleted = r.deleted_at !== null;
+  return {
+    id: r.id,
+    chatId: r.chat_id,
+    seq: r.seq,
+    authorId: r.author_id,
+    clientId: r.client_id,
+    body: deleted ? '' : r.body,
+    threadRootId: r.thread_root_id,
+    mentions: deleted ? [] : r.mentions,
+    mentionsAll: deleted ? false : r.mentions_all,
+    createdAt: r.created_at.toISOString(),
+    editedAt: iso(r.edited_at),
+    deletedAt: iso(r.deleted_at),
+    reactions: deleted ? [] : (r.reactions as Reaction[]),
+  };
+}
+
+export async function findChat(q: Queryable, id: string): Promise<ChatRow | null> {
+  const rows = await q.query(sql`SELECT id, kind, title, direct_key FROM chats WHERE id = ${id}`);
+  return (rows[0] as ChatRow) ?? null;
+}
+
+export async function findDirectChat(q: Queryable, key: string): Promise<ChatRow | null> {
+  const rows = await q.query(sql`SELECT id, kind, title, direct_key FROM chats WHERE direct_key = ${key}`);
+  return (rows[0] as ChatRow) ?? null;
+}
+
+/** The actor's role in a chat, or null when not a member. */
+export async function memberRole(q: Queryable, chatId: string, userId: string): Promise<ChatRole | null> {
+  const rows = await q.query(sql`SELECT role FROM chat_members WHERE chat_id = ${chatId} AND user_id = ${userId}`);
+  return rows.length ? (rows[0].role as ChatRole) : null;
+}
+
+export async function memberIds(q: Queryable, chatId: string): Promise<string[]> {
+  const rows = await q.query(sql`SELECT user_id FROM chat_members WHERE chat_id = ${chatId} ORDER BY joined_at, user_id`);
+  return rows.map((r) => r.user_id as string);
+}
+
+export async function insertChat(
+  q: Queryable,
+  c: { id: string; kind: 'direct' | 'group'; title: string; directKey: string | null; createdBy: string },
+  members: { userId: string; role: ChatRole }[],
+): Promise<void> {
+  await q.query(sql`INSERT INTO chats (id, kind, title, direct_key, created_by) VALUES (${c.id}, ${c.kind}, ${c.title}, ${c.directKey}, ${c.createdBy})`);
+  for (const m of members) {
+    await q.query(sql`INSERT INTO chat_members (chat_id, user_id, role) VALUES (${c.id}, ${m.userId}, ${m.role})`);
+  }
+}
+
+/** Active, non-guest users among `ids`. */
+export async function activeColleagues(q: Queryable, ids: string[]): Promise<string[]> {
+  if (!ids.length) return [];
+  const rows = await q.query(sql`SELECT id FROM users WHERE id = ANY(${ids}::uuid[]) AND active AND role <> 'guest'`);
+  return rows.map((r) => r.id as string);
+}
+
+export async function findMessage(q: Queryable, id: string): Promise<Message | null> {
+  const rows = await q.query(sql`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.id = ${id}`);
+  return rows.length ? toMessage(rows[0]) : null;
+}
+
+export async function findByClientId(q: Queryable, authorId: string, clientId: string): Promise<Message | null> {
+  const rows = await q.query(sql`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.author_id = ${authorId} AND m.client_id = ${clientId}`);
+  return rows.length ? toMessage(rows[0]) : null;
+}
+
+export async function insertMessage(
+  q: Queryable,
+  m: { id: string; chatId: string; seq: number; authorId: string; clientId: string; body: string; threadRootId: string | null; mentions: string[]; mentionsAll: boolean },
+): Promise<Message> {
+  await q.query(sql`
+    INSERT INTO messages (id, chat_id, seq, author_id, client_id, body, thread_root_id, mentions, mentions_all)
+    VALUES (${m.id}, ${m.chatId}, ${m.seq}, ${m.authorId}, ${m.clientId}, ${m.body}, ${m.threadRootId}, ${m.mentions}::uuid[], ${m.mentionsAll})`);
+  await q.query(sql`UPDATE chats SET last_message_at = now() WHERE id = ${m.chatId}`);
+  return (await findMessage(q, m.id))!;
+}
+
+export async function editMessage(q: Queryable, id: string, body: string, mentions: string[], mentionsAll: boolean): Promise<Message> {
+  await q.query(sql`UPDATE messages SET body = ${body}, mentions = ${mentions}::uuid[], mentions_all = ${mentionsAll}, edited_at = now() WHERE id = ${id}`);
+  return (await findMessage(q, id))!;
+}
+
+export async function deleteMessage(q: Queryable, id: string): Promise<Message> {
+  await q.query(sql`UPDATE messages SET deleted_at = now() WHERE id = ${id}`);
+  await q.query(sql`DELETE FROM message_reactions WHERE message_id = ${id}`);
+  return (await findMessage(q, id))!;
+}
+
+/** Add the reaction, or take it back when it was there; true when added. */
+export async function toggleReaction(q: Queryable, messageId: string, userId: string, emoji: string): Promise<boolean> {
+  const removed = await q.query(sql`DELETE FROM message_reactions WHERE message_id = ${messageId} AND user_id = ${userId} AND emoji = ${emoji} RETURNING 1`);
+  if (removed.length) return false;
+  await q.query(sql`INSERT INTO message_reactions (message_id, user_id, emoji) VALUES (${messageId}, ${userId}, ${emoji})`);
+  return true;
+}
+
+/** Move a read position forward (never back, never past the chat's head); returns the position. */
+export async function markRead(q: Queryable, chatId: string, userId: string, seq: number, head: number): Promise<number> {
+  const [row] = await q.query(sql`
+    UPDATE chat_members SET read_seq = GREATEST(read_seq, LEAST(${seq}::bigint, ${head}::bigint))
+    WHERE chat_id = ${chatId} AND user_id = ${userId} RETURNING read_seq`);
+  return row.read_seq as number;
+}
+
+/** A page of history: messages with seq < before (newest page when null), oldest first. */
+export async function history(q: Queryable, chatId: string, before: number | null, limit: number): Promise<Message[]> {
+  const rows = await q.query(sql`
+    SELECT ${MESSAGE_COLUMNS} FROM messages m
+    WHERE m.chat_id = ${chatId} AND (${before}::bigint IS NULL OR m.seq < ${before}::bigint)
+    ORDER BY m.seq DESC LIMIT ${limit}`);
+  return rows.map(toMessage).reverse();
+}
+
+/** The chat list of a user with their counters, most recent activity first. */
+export async function chatList(q: Queryable, userId: string, chatId: string | null = null): Promise<ChatSummary[]> {
+  const rows = await q.query(sql`
+    SELECT c.id, c.kind, c.title, c.last_message_at, me.role, me.read_seq, COALESCE(s.head, 0) AS head,
+      (SELECT array_agg(user_id ORDER BY joined_at, user_id) FROM chat_members WHERE chat_id = c.id) AS member_ids,
+      (SELECT count(*)::int FROM messages x WHERE x.chat_id = c.id AND x.seq > me.read_seq
+         AND x.author_id <> ${userId} AND x.deleted_at IS NULL) AS unread,
+      (SELECT count(*)::int FROM messages x WHERE x.chat_id = c.id AND x.seq > me.read_seq
+         AND x.author_id <> ${userId} AND x.deleted_at IS NULL AND (${userId} = ANY (x.mentions) OR x.mentions_all)) AS mentions
+    FROM chat_members me
+    JOIN chats c ON c.id = me.chat_id
+    LEFT JOIN streams s ON s.id = 'chat:' || c.id
+    WHERE me.user_id = ${userId} AND (${chatId}::uuid IS NULL OR c.id = ${chatId}::uuid)
+    ORDER BY c.last_message_at DESC, c.id`);
+  return rows.map((r) => ({
+    id: r.id,
+    kind: r.kind,
+    title: r.title,
+    memberIds: r.member_ids,
+    myRole: r.role,
+    head: r.head,
+    readSeq: r.read_seq,
+    unread: r.unread,
+    mentions: r.mentions,
+    lastMessageAt: r.last_message_at.toISOString(),
+  }));
+}

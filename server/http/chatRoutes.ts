@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { CreateChatBody, SendMessageBody } from '../../shared/messenger';
+import { Uuid } from '../../shared/api';
+import { AppError } from '../../shared/errors';
+import * as chats from '../domains/chats/actions';
+import { actorOf, jsonRoute, param, route, type Route } from './router';
+
+const Before = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+const Limit = z.coerce.number().int().min(1).max(chats.PAGE_MAX);
+
+function query<T>(schema: z.ZodType<T>, value: string | null, fallback: T, name: string): T {
+  if (value === null || value === '') return fallback;
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new AppError('bad_request', `Invalid ${name}`, { fields: { [name]: parsed.error.issues[0].message } });
+  return parsed.data;
+}
+
+/** The messenger's HTTP endpoints. */
+export const CHAT_ROUTES: Route[] = [
+  route({
+    method: 'GET', path: '/api/chats', access: 'session',
+    handle: async (ctx) => ({ json: { chats: await chats.listChats(ctx.svc, actorOf(ctx)) } }),
+  }),
+  jsonRoute({
+    method: 'POST', path: '/api/chats', access: 'session', schema: CreateChatBody,
+    handle: async (ctx) => ({ status: 201, json: { chat: await chats.createChat(ctx.svc, actorOf(ctx), ctx.body) } }),
+  }),
+  route({
+    method: 'GET', path: '/api/chats/:id/messages', access: 'session',
+    handle: async (ctx) => {
+      const before = query(Before, ctx.req.query.get('before'), null as number | null, 'before');
+      const limit = query(Limit, ctx.req.query.get('limit'), 50, 'limit');
+      return { json: await chats.chatHistory(ctx.svc, actorOf(ctx), param(Uuid, ctx.params.id, 'chat'), before, limit) };
+    },
+  }),
+  jsonRoute({
+    method: 'POST', path: '/api/chats/:id/messages', access: 'session', schema: SendMessageBody,
+    handle: async (ctx) => {
+      const chatId = param(Uuid, ctx.params.id, 'chat');
+      return { status: 201, json: { message: await chats.sendMessage(ctx.svc, actorOf(ctx), { ...ctx.body, chatId }) } };
+    },
+  }),
+];

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+
+/** Longest message body, in characters. */
+export const MAX_MESSAGE_CHARS = 10_000;
+/** Most members a group chat may be created with at once. */
+export const MAX_CHAT_MEMBERS = 500;
+
+/** A member's role inside one chat. */
+export type ChatRole = 'owner' | 'admin' | 'member';
+
+/** The chat stream's id for a chat. */
+export const chatStream = (chatId: string) => `chat:${chatId}`;
+
+/** A reaction on a message: an emoji and who reacted with it. */
+export interface Reaction {
+  emoji: string;
+  userIds: string[];
+}
+
+/** A message as clients see it; a deleted one keeps its place with an empty body. */
+export interface Message {
+  id: string;
+  chatId: string;
+  seq: number;
+  authorId: string;
+  clientId: string;
+  body: string;
+  threadRootId: string | null;
+  mentions: string[];
+  mentionsAll: boolean;
+  createdAt: string;
+  editedAt: string | null;
+  deletedAt: string | null;
+  reactions: Reaction[];
+}
+
+/** A chat in the chat list of one user, with that user's counters. */
+export interface ChatSummary {
+  id: string;
+  kind: 'direct' | 'group';
+  title: string;
+  memberIds: string[];
+  myRole: ChatRole;
+  /** The chat stream's latest seq. */
+  head: number;
+  readSeq: number;
+  unread: number;
+  mentions: number;
+  lastMessageAt: string;
+}
+
+const uuid = z.string().uuid();
+const body = z.string().trim().min(1).max(MAX_MESSAGE_CHARS);
+const emoji = z.string().min(1).max(32).regex(/^[^\s<>&"']+$/u, 'not an emoji');
+
+/** POST /api/chats: a direct chat with one colleague, or a group chat. */
+export const CreateChatBody = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('direct'), userId: uuid }).strict(),
+  z
+    .object({ kind: z.literal('group'), title: z.string().trim().min(1).max(100), memberIds: z.array(uuid).max(MAX_CHAT_MEMBERS) })
+    .strict(),
+]);
+
+/** POST /api/chats/:id/messages: the HTTP door to the same send as the realtime `message_send`. */
+export const SendMessageBody = z.object({ clientId: uuid, body, threadRootId: uuid.optional() }).strict();
+
+/** Realtime requests of the messenger (joined into ClientMessageSchema). */
+export const messengerRequests = (requestId: z.ZodString) =>
+  [
+    z
+      .object({ type: z.literal('message_send'), id: requestId, chatId: uuid, clientId: uuid, body, threadRootId: uuid.optional() })
+      .strict(),
+    z.object({ type: z.literal('message_edit'), id: requestId, messageId: uuid, body }).strict(),
+    z.object({ type: z.literal('message_delete'), id: requestId, messageId: uuid }).strict(),
+    z.object({ type: z.literal('reaction_toggle'), id: requestId, messageId: uuid, emoji }).strict(),
+    z.object({ type: z.literal('mark_read'), id: requestId, chatId: uuid, seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }).strict(),
+  ] as const;
+
+/** Successful reply payloads of the messenger's requests. */
+export interface MessengerReplies {
+  message_send: { message: Message };
+  message_edit: { message: Message };
+  message_delete: { message: Message };
+  reaction_toggle: { message: Message };
+  mark_read: { readSeq: number };
+}
