@@ -16,6 +16,7 @@ export const CONTROL_CHANNEL = 'control';
 export type ControlMessage =
   | { type: 'close_user'; userId: string; code: CloseCode; reason: string }
   | { type: 'close_session'; sessionHash: string; code: CloseCode; reason: string }
+  | { type: 'revoke_stream'; userId: string; channel: string }
   | { type: 'presence'; node: string; userId: string; online: boolean }
   | { type: 'presence_sync'; node: string; userIds: string[] };
 

@@ -64,6 +64,13 @@ export const CreateChatBody = z.discriminatedUnion('kind', [
 /** POST /api/chats/:id/messages: the HTTP door to the same send as the realtime `message_send`. */
 export const SendMessageBody = z.object({ clientId: uuid, body, threadRootId: uuid.optional() }).strict();
 
+/** PATCH /api/chats/:id */
+export const RenameChatBody = z.object({ title: z.string().trim().min(1).max(100) }).strict();
+/** POST /api/chats/:id/members */
+export const AddMembersBody = z.object({ userIds: z.array(uuid).min(1).max(MAX_CHAT_MEMBERS) }).strict();
+/** PATCH /api/chats/:id/members/:userId */
+export const MemberRoleBody = z.object({ role: z.enum(['admin', 'member']) }).strict();
+
 /** Realtime requests of the messenger (joined into ClientMessageSchema). */
 export const messengerRequests = (requestId: z.ZodString) =>
   [
@@ -74,7 +81,15 @@ export const messengerRequests = (requestId: z.ZodString) =>
     z.object({ type: z.literal('message_delete'), id: requestId, messageId: uuid }).strict(),
     z.object({ type: z.literal('reaction_toggle'), id: requestId, messageId: uuid, emoji }).strict(),
     z.object({ type: z.literal('mark_read'), id: requestId, chatId: uuid, seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }).strict(),
+    z.object({ type: z.literal('typing'), id: requestId, chatId: uuid }).strict(),
   ] as const;
+
+/** Pushed to a chat's followers while someone types there; not stored (clients expire it after a few seconds). */
+export interface TypingPush {
+  type: 'typing';
+  chatId: string;
+  userId: string;
+}
 
 /** Successful reply payloads of the messenger's requests. */
 export interface MessengerReplies {
@@ -83,4 +98,5 @@ export interface MessengerReplies {
   message_delete: { message: Message };
   reaction_toggle: { message: Message };
   mark_read: { readSeq: number };
+  typing: Record<string, never>;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ErrorBody } from './errors';
 import type { Me, PresenceStatus, StreamEvent } from './types';
-import { messengerRequests, type MessengerReplies } from './messenger';
+import { messengerRequests, type MessengerReplies, type TypingPush } from './messenger';
 
 /** The realtime protocol version; a client sends it in its first frame (hello). */
 export const PROTOCOL_VERSION = 1;
@@ -101,7 +101,9 @@ export interface ErrorReply {
 /** Frames the hub pushes without a request. */
 export type PushMessage =
   | ({ type: 'event' } & StreamEvent)
-  | { type: 'presence'; userId: string; status: PresenceStatus };
+  | { type: 'presence'; userId: string; status: PresenceStatus }
+  | TypingPush
+  | { type: 'stream_revoked'; stream: string };
 
 /** A frame sent by the hub. */
 export type ServerMessage = OkReply | ErrorReply | PushMessage;

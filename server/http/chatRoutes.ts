@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { CreateChatBody, SendMessageBody } from '../../shared/messenger';
+import { AddMembersBody, CreateChatBody, MemberRoleBody, RenameChatBody, SendMessageBody } from '../../shared/messenger';
 import { Uuid } from '../../shared/api';
 import { AppError } from '../../shared/errors';
 import * as chats from '../domains/chats/actions';
+import * as members from '../domains/chats/members';
 import { actorOf, jsonRoute, param, route, type Route } from './router';
 
 const Before = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
@@ -38,6 +39,31 @@ export const CHAT_ROUTES: Route[] = [
     handle: async (ctx) => {
       const chatId = param(Uuid, ctx.params.id, 'chat');
       return { status: 201, json: { message: await chats.sendMessage(ctx.svc, actorOf(ctx), { ...ctx.body, chatId }) } };
+    },
+  }),
+  jsonRoute({
+    method: 'PATCH', path: '/api/chats/:id', access: 'session', schema: RenameChatBody,
+    handle: async (ctx) => {
+      await members.renameChat(ctx.svc, actorOf(ctx), param(Uuid, ctx.params.id, 'chat'), ctx.body.title);
+      return { json: { ok: true } };
+    },
+  }),
+  jsonRoute({
+    method: 'POST', path: '/api/chats/:id/members', access: 'session', schema: AddMembersBody,
+    handle: async (ctx) => ({ json: { chat: await members.addMembers(ctx.svc, actorOf(ctx), param(Uuid, ctx.params.id, 'chat'), ctx.body) } }),
+  }),
+  jsonRoute({
+    method: 'PATCH', path: '/api/chats/:id/members/:userId', access: 'session', schema: MemberRoleBody,
+    handle: async (ctx) => {
+      await members.setMemberRole(ctx.svc, actorOf(ctx), param(Uuid, ctx.params.id, 'chat'), param(Uuid, ctx.params.userId, 'member'), ctx.body);
+      return { json: { ok: true } };
+    },
+  }),
+  route({
+    method: 'DELETE', path: '/api/chats/:id/members/:userId', access: 'session',
+    handle: async (ctx) => {
+      await members.removeMember(ctx.svc, actorOf(ctx), param(Uuid, ctx.params.id, 'chat'), param(Uuid, ctx.params.userId, 'member'));
+      return { json: { ok: true } };
     },
   }),
 ];

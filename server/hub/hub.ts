@@ -7,7 +7,7 @@ import { StaticSite } from './static';
 import { Topics } from './topics';
 import { Presence } from './presence';
 import { socketBehavior, SocketRegistry } from './socket';
-import { closeWith } from './connection';
+import { closeWith, sendFrame, type Socket } from './connection';
 import { CloseCode } from '../../shared/protocol';
 import type { HubContext } from './dispatch';
 
@@ -94,6 +94,9 @@ export class Hub {
       case 'close_session':
         for (const ws of this.registry.bySession.get(msg.sessionHash) ?? []) closeWith(ws, msg.code, msg.reason);
         return;
+      case 'revoke_stream':
+        for (const ws of this.registry.byUser.get(msg.userId) ?? []) this.revoke(ws, msg.channel);
+        return;
       case 'presence':
       case 'presence_sync':
         this.presence.handle(msg);
@@ -103,6 +106,14 @@ export class Hub {
         this.svc.log.warn('unknown control message', { msg: never });
       }
     }
+  }
+
+  /** Stop a socket following a stream it may no longer read, and tell the client. */
+  private revoke(ws: Socket, channel: string): void {
+    const c = ws.getUserData();
+    if (c.closed || !c.channels.delete(channel)) return;
+    this.topics.leave(ws, channel);
+    sendFrame(ws, { type: 'stream_revoked', stream: channel.slice(channel.indexOf(':') + 1) });
   }
 
   /**

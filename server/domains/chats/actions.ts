@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { AppError } from '../../../shared/errors';
-import { chatStream, type ChatSummary, type CreateChatBody, type Message } from '../../../shared/messenger';
+import { chatStream, type ChatSummary, type CreateChatBody, type Message, type TypingPush } from '../../../shared/messenger';
 import { parseMentions } from '../../../shared/mentions';
 import type { Services } from '../../services';
 import type { Unit } from '../../db/unit';
@@ -9,6 +9,7 @@ import type { Actor } from '../people/policy';
 import { enforce } from '../people/actions';
 import { streamHead } from '../streams/repo';
 import { userStream } from '../streams/access';
+import { streamChannel } from '../streams';
 import { canCreateChat, canDeleteMessage, canEditMessage, canUseChat } from './policy';
 import * as repo from './repo';
 
@@ -182,4 +183,22 @@ export async function markRead(svc: Services, actor: Actor, chatId: string, seq:
     await u.emit(userStream(actor.id), 'chat_read', { chatId, readSeq }, actor.id);
     return readSeq;
   });
+}
+
+const lastTyping = new Map<string, number>();
+/** A typing notice is forwarded at most this often per person and chat. */
+const TYPING_EVERY_MS = 2_000;
+
+/**
+ * Tell the chat's followers that the actor is typing. Ephemeral: not stored, no seq, at most one
+ * every two seconds per person and chat (clients show it for a few seconds).
+ */
+export async function announceTyping(svc: Services, actor: Actor, chatId: string, now = Date.now()): Promise<void> {
+  await chatAndRole(svc, actor, chatId);
+  const key = `${chatId}:${actor.id}`;
+  if (now - (lastTyping.get(key) ?? 0) < TYPING_EVERY_MS) return;
+  lastTyping.set(key, now);
+  if (lastTyping.size > 10_000) for (const [k, t] of lastTyping) if (now - t > TYPING_EVERY_MS) lastTyping.delete(k);
+  const push: TypingPush = { type: 'typing', chatId, userId: actor.id };
+  await svc.bus.publish(streamChannel(chatStream(chatId)), JSON.stringify(push));
 }

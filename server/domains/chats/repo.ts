@@ -158,3 +158,32 @@ export async function chatList(q: Queryable, userId: string, chatId: string | nu
     lastMessageAt: r.last_message_at.toISOString(),
   }));
 }
+
+export async function renameChat(q: Queryable, chatId: string, title: string): Promise<void> {
+  await q.query(sql`UPDATE chats SET title = ${title} WHERE id = ${chatId}`);
+}
+
+/** Add members (skipping those already in); returns who was added. */
+export async function addMembers(q: Queryable, chatId: string, userIds: string[]): Promise<string[]> {
+  const rows = await q.query(sql`
+    INSERT INTO chat_members (chat_id, user_id, role)
+    SELECT ${chatId}, id, 'member' FROM unnest(${userIds}::uuid[]) AS id
+    ON CONFLICT DO NOTHING RETURNING user_id`);
+  return rows.map((r) => r.user_id as string);
+}
+
+export async function removeMember(q: Queryable, chatId: string, userId: string): Promise<void> {
+  await q.query(sql`DELETE FROM chat_members WHERE chat_id = ${chatId} AND user_id = ${userId}`);
+}
+
+export async function setMemberRole(q: Queryable, chatId: string, userId: string, role: ChatRole): Promise<void> {
+  await q.query(sql`UPDATE chat_members SET role = ${role} WHERE chat_id = ${chatId} AND user_id = ${userId}`);
+}
+
+/** The member who has been in the chat longest, admins first: who inherits a departing owner's role. */
+export async function successor(q: Queryable, chatId: string): Promise<string | null> {
+  const rows = await q.query(sql`
+    SELECT user_id FROM chat_members WHERE chat_id = ${chatId}
+    ORDER BY (role = 'admin') DESC, joined_at, user_id LIMIT 1`);
+  return rows.length ? (rows[0].user_id as string) : null;
+}

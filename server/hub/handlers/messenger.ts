@@ -7,6 +7,7 @@ type Family = {
   message_delete: Handler<'message_delete'>;
   reaction_toggle: Handler<'reaction_toggle'>;
   mark_read: Handler<'mark_read'>;
+  typing: Handler<'typing'>;
 };
 
 /** The messenger's realtime requests: thin adapters into the chats domain, like its HTTP routes. */
@@ -26,4 +27,8 @@ export const messengerHandlers: Family = {
   mark_read: async ({ svc }, ws, msg) => ({
     readSeq: await chats.markRead(svc, ws.getUserData().actor, msg.chatId, msg.seq),
   }),
+  typing: async ({ svc }, ws, msg) => {
+    await chats.announceTyping(svc, ws.getUserData().actor, msg.chatId);
+    return {};
+  },
 };
