@@ -137,8 +137,8 @@ export class RealtimeClient {
   }
 
   /** Connect and say hello. */
-  static async open(base: string, cookie: string | null): Promise<RealtimeClient> {
-    const c = await RealtimeClient.connect(base, cookie);
+  static async open(base: string, cookie: string | null, origin: string = base): Promise<RealtimeClient> {
+    const c = await RealtimeClient.connect(base, cookie, origin);
     const r = await c.request({ type: 'hello', v: PROTOCOL_VERSION });
     if (!r.ok) throw new Error(`hello refused: ${JSON.stringify(r)}`);
     return c;
