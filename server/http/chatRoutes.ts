@@ -4,6 +4,7 @@ import { Uuid } from '../../shared/api';
 import { AppError } from '../../shared/errors';
 import * as chats from '../domains/chats/actions';
 import * as members from '../domains/chats/members';
+import * as search from '../domains/search/actions';
 import { actorOf, jsonRoute, param, route, type Route } from './router';
 
 const Before = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
@@ -64,6 +65,20 @@ export const CHAT_ROUTES: Route[] = [
     handle: async (ctx) => {
       await members.removeMember(ctx.svc, actorOf(ctx), param(Uuid, ctx.params.id, 'chat'), param(Uuid, ctx.params.userId, 'member'));
       return { json: { ok: true } };
+    },
+  }),
+];
+
+const SearchQuery = z.string().max(200);
+
+/** Search across the caller's chats. */
+export const SEARCH_ROUTES: Route[] = [
+  route({
+    method: 'GET', path: '/api/search', access: 'session',
+    handle: async (ctx) => {
+      const q = query(SearchQuery, ctx.req.query.get('q'), '', 'q');
+      const chatId = ctx.req.query.get('chatId') ? param(Uuid, ctx.req.query.get('chatId')!, 'chat') : null;
+      return { json: { results: await search.searchMessages(ctx.svc, actorOf(ctx), q, chatId) } };
     },
   }),
 ];

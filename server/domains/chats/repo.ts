@@ -79,6 +79,12 @@ export async function findMessage(q: Queryable, id: string): Promise<Message | n
   return rows.length ? toMessage(rows[0]) : null;
 }
 
+export async function findMessagesByIds(q: Queryable, ids: string[]): Promise<Message[]> {
+  if (!ids.length) return [];
+  const rows = await q.query(sql`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.id = ANY(${ids}::uuid[])`);
+  return rows.map(toMessage);
+}
+
 export async function findByClientId(q: Queryable, authorId: string, clientId: string): Promise<Message | null> {
   const rows = await q.query(sql`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.author_id = ${authorId} AND m.client_id = ${clientId}`);
   return rows.length ? toMessage(rows[0]) : null;
@@ -100,9 +106,17 @@ export async function editMessage(q: Queryable, id: string, body: string, mentio
   return (await findMessage(q, id))!;
 }
 
+/**
+ * Delete for real, leaving a tombstone: the text goes from the row and from every stored event that
+ * carried it (created, edited), so neither history nor a resume can bring it back.
+ */
 export async function deleteMessage(q: Queryable, id: string): Promise<Message> {
-  await q.query(sql`UPDATE messages SET deleted_at = now() WHERE id = ${id}`);
+  const [m] = await q.query(sql`UPDATE messages SET deleted_at = now(), body = '', mentions = '{}', mentions_all = false
+    WHERE id = ${id} RETURNING chat_id`);
   await q.query(sql`DELETE FROM message_reactions WHERE message_id = ${id}`);
+  await q.query(sql`
+    UPDATE events SET payload = jsonb_set(payload, '{message,body}', '""')
+    WHERE stream_id = ${'chat:' + m.chat_id} AND payload->'message'->>'id' = ${id}`);
   return (await findMessage(q, id))!;
 }
 
