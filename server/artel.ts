@@ -9,6 +9,7 @@ import { Mailer } from './domains/mail';
 import { createSessions } from './domains/auth/sessions';
 import { createServices, type Services } from './services';
 import { Hub } from './hub/hub';
+import { FileStore } from './domains/files/store';
 
 /** A running Artel node. */
 export interface Artel {
@@ -43,7 +44,8 @@ export async function startArtel(config: Config, log: Logger = createLogger(conf
     const mailer = new Mailer(db, config.smtpRelayUrl, config.mailFrom, log);
     cleanups.push(async () => mailer.close());
     const sessions = createSessions(db, config.sessionDays, config.secureCookies);
-    const svc = createServices({ config, log, db, bus, mailer, sessions });
+    const files = new FileStore(path.join(config.dataDir, 'files'));
+    const svc = createServices({ config, log, db, bus, mailer, sessions, files });
     cleanups.push(async () => svc.limits.auth.stop());
     const hub = new Hub(svc);
     const port = await hub.listen(config.host, config.port);

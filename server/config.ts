@@ -34,6 +34,7 @@ const Schema = z.object({
   SESSION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   INVITATION_DAYS: z.coerce.number().int().min(1).max(60).default(7),
   NODE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/).optional(),
+  MAX_UPLOAD_MB: z.coerce.number().int().min(1).max(2048).default(25),
 });
 
 /** Artel's configuration, read once at start. */
@@ -55,6 +56,8 @@ export interface Config {
   sessionDays: number;
   invitationDays: number;
   nodeId: string;
+  /** Largest file a person may upload, in bytes. */
+  maxUploadBytes: number;
 }
 
 /** Read and validate the configuration from environment variables; throws ConfigError naming the variable. */
@@ -93,5 +96,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionDays: c.SESSION_DAYS,
     invitationDays: c.INVITATION_DAYS,
     nodeId: c.NODE_ID ?? `node-${process.pid}`,
+    maxUploadBytes: c.MAX_UPLOAD_MB * 1024 * 1024,
   };
 }

@@ -5,6 +5,7 @@ import type { Config } from './config';
 import type { Logger } from './log';
 import type { Mailer } from './domains/mail';
 import type { Sessions } from './domains/auth/sessions';
+import type { FileStore } from './domains/files/store';
 import { eventPublisher } from './domains/streams';
 import { KeyedRateLimiter } from './lib/ratelimit';
 import type { CloseCode } from '../shared/protocol';
@@ -28,6 +29,7 @@ export interface Services {
   bus: Bus;
   mailer: Mailer;
   sessions: Sessions;
+  files: FileStore;
   /** Rate limits of unauthenticated, sensitive endpoints per client address. */
   limits: { auth: KeyedRateLimiter };
   /** The write path: one transaction, events published after commit. */

@@ -17,6 +17,19 @@ export interface Reaction {
   userIds: string[];
 }
 
+/** A file attached to a message; `url` downloads it (members of the chat only). */
+export interface FileRef {
+  id: string;
+  name: string;
+  size: number;
+  mime: string;
+  isImage: boolean;
+  url: string;
+}
+
+/** Most files one message may carry. */
+export const MAX_ATTACHMENTS = 10;
+
 /** A message as clients see it; a deleted one keeps its place with an empty body. */
 export interface Message {
   id: string;
@@ -32,6 +45,7 @@ export interface Message {
   editedAt: string | null;
   deletedAt: string | null;
   reactions: Reaction[];
+  attachments: FileRef[];
 }
 
 /** A chat in the chat list of one user, with that user's counters. */
@@ -51,6 +65,9 @@ export interface ChatSummary {
 
 const uuid = z.string().uuid();
 const body = z.string().trim().min(1).max(MAX_MESSAGE_CHARS);
+/** A message's text may be empty when files come with it. */
+const sendBody = z.string().trim().max(MAX_MESSAGE_CHARS);
+const fileIds = z.array(uuid).max(MAX_ATTACHMENTS);
 const emoji = z.string().min(1).max(32).regex(/^[^\s<>&"']+$/u, 'not an emoji');
 
 /** POST /api/chats: a direct chat with one colleague, or a group chat. */
@@ -62,7 +79,10 @@ export const CreateChatBody = z.discriminatedUnion('kind', [
 ]);
 
 /** POST /api/chats/:id/messages: the HTTP door to the same send as the realtime `message_send`. */
-export const SendMessageBody = z.object({ clientId: uuid, body, threadRootId: uuid.optional() }).strict();
+export const SendMessageBody = z
+  .object({ clientId: uuid, body: sendBody, threadRootId: uuid.optional(), fileIds: fileIds.optional() })
+  .strict()
+  .refine((m) => m.body.length > 0 || (m.fileIds?.length ?? 0) > 0, { message: 'A message needs text or files', path: ['body'] });
 
 /** PATCH /api/chats/:id */
 export const RenameChatBody = z.object({ title: z.string().trim().min(1).max(100) }).strict();
@@ -75,7 +95,10 @@ export const MemberRoleBody = z.object({ role: z.enum(['admin', 'member']) }).st
 export const messengerRequests = (requestId: z.ZodString) =>
   [
     z
-      .object({ type: z.literal('message_send'), id: requestId, chatId: uuid, clientId: uuid, body, threadRootId: uuid.optional() })
+      .object({
+        type: z.literal('message_send'), id: requestId, chatId: uuid, clientId: uuid, body: sendBody,
+        threadRootId: uuid.optional(), fileIds: fileIds.optional(),
+      })
       .strict(),
     z.object({ type: z.literal('message_edit'), id: requestId, messageId: uuid, body }).strict(),
     z.object({ type: z.literal('message_delete'), id: requestId, messageId: uuid }).strict(),

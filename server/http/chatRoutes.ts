@@ -5,6 +5,7 @@ import { AppError } from '../../shared/errors';
 import * as chats from '../domains/chats/actions';
 import * as members from '../domains/chats/members';
 import * as search from '../domains/search/actions';
+import * as files from '../domains/files/actions';
 import { actorOf, jsonRoute, param, route, type Route } from './router';
 
 const Before = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
@@ -70,6 +71,40 @@ export const CHAT_ROUTES: Route[] = [
 ];
 
 const SearchQuery = z.string().max(200);
+
+function fileNameHeader(value: string | undefined): string {
+  try {
+    return decodeURIComponent(value ?? '');
+  } catch {
+    throw new AppError('bad_request', 'X-File-Name must be URL-encoded', { fields: { name: 'malformed' } });
+  }
+}
+
+/** Sharing files in chats: upload (raw body; name in X-File-Name, URL-encoded) and download. */
+export const FILE_ROUTES: Route[] = [
+  route({
+    method: 'POST', path: '/api/chats/:id/files', access: 'session', body: 'raw', maxBytes: (svc) => svc.config.maxUploadBytes,
+    handle: async (ctx) => {
+      const chatId = param(Uuid, ctx.params.id, 'chat');
+      const name = fileNameHeader(ctx.req.headers['x-file-name']);
+      const file = await files.uploadFile(ctx.svc, actorOf(ctx), chatId, name, ctx.req.headers['content-type'] ?? '', ctx.body as Buffer);
+      return { status: 201, json: { file } };
+    },
+  }),
+  route({
+    method: 'GET', path: '/api/files/:id', access: 'session',
+    handle: async (ctx) => {
+      const { ref, data } = await files.downloadFile(ctx.svc, actorOf(ctx), param(Uuid, ctx.params.id, 'file'));
+      const disposition = `${ref.isImage ? 'inline' : 'attachment'}; filename*=UTF-8''${encodeURIComponent(ref.name)}`;
+      return {
+        body: data,
+        // Only sniffed images are shown inline; anything else downloads as opaque bytes.
+        type: ref.isImage ? ref.mime : 'application/octet-stream',
+        headers: { 'Content-Disposition': disposition, 'Cache-Control': 'private, max-age=86400', 'Content-Security-Policy': "sandbox; default-src 'none'" },
+      };
+    },
+  }),
+];
 
 /** Search across the caller's chats. */
 export const SEARCH_ROUTES: Route[] = [

@@ -46,7 +46,8 @@ async function run(svc: Services, routes: Route[], req: IncomingRequest, res: Ht
   const { route, params } = match(routes, req.method, req.path);
   checkOrigin(req, svc.config.publicOrigin);
   // The body must be read (or refused) before anything slow happens, as uWS streams it right away.
-  const bodyPromise = route.body === 'none' ? null : readBody(res, route.maxBytes ?? 0, req.headers['content-length']);
+  const limit = typeof route.maxBytes === 'function' ? route.maxBytes(svc) : (route.maxBytes ?? 0);
+  const bodyPromise = route.body === 'none' ? null : readBody(res, limit, req.headers['content-length']);
   bodyPromise?.catch(() => {});
   const auth = await svc.sessions.fromCookieHeader(req.headers.cookie);
   if (route.access === 'session' && !auth) {

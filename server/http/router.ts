@@ -31,7 +31,7 @@ export interface Route {
   /** 'json' validated by `schema`, 'raw' bytes up to `maxBytes`, or none. */
   body: 'none' | 'json' | 'raw';
   schema?: ZodTypeAny;
-  maxBytes?: number;
+  maxBytes?: number | ((svc: Services) => number);
   handle(ctx: RouteContext<any>): Promise<Reply>;
 }
 

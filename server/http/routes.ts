@@ -10,7 +10,7 @@ import { canAdminister } from '../domains/people/policy';
 import { toMe } from '../domains/people/repo';
 import { actorOf, jsonRoute, param, route, type Route } from './router';
 import { AppError } from '../../shared/errors';
-import { CHAT_ROUTES, SEARCH_ROUTES } from './chatRoutes';
+import { CHAT_ROUTES, FILE_ROUTES, SEARCH_ROUTES } from './chatRoutes';
 
 const signedIn = (r: auth.SignedIn, status = 200) => ({ status, json: { user: r.user, workspace: r.workspace }, cookies: [r.cookie] });
 
@@ -118,6 +118,7 @@ export const ROUTES: Route[] = [
   }),
   ...CHAT_ROUTES,
   ...SEARCH_ROUTES,
+  ...FILE_ROUTES,
 ];
 
 /** Liveness: the process answers. Readiness: PostgreSQL and the bus answer too. */

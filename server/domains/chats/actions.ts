@@ -12,6 +12,7 @@ import { userStream } from '../streams/access';
 import { streamChannel } from '../streams';
 import { canCreateChat, canDeleteMessage, canEditMessage, canUseChat } from './policy';
 import * as repo from './repo';
+import { attachFiles } from '../files/actions';
 
 /** Most messages one history page returns. */
 export const PAGE_MAX = 200;
@@ -90,11 +91,13 @@ function mentionsOf(body: string, members: string[], authorId: string) {
 export async function sendMessage(
   svc: Services,
   actor: Actor,
-  input: { chatId: string; clientId: string; body: string; threadRootId?: string },
+  input: { chatId: string; clientId: string; body: string; threadRootId?: string; fileIds?: string[] },
 ): Promise<Message> {
   const retried = await repo.findByClientId(svc.db, actor.id, input.clientId);
   if (retried) return sameSend(retried, input.chatId);
   await chatAndRole(svc, actor, input.chatId);
+  const fileIds = [...new Set(input.fileIds ?? [])];
+  if (!input.body && !fileIds.length) throw new AppError('bad_request', 'A message needs text or files', { fields: { body: 'empty' } });
   if (input.threadRootId) {
     const root = await repo.findMessage(svc.db, input.threadRootId);
     if (!root || root.chatId !== input.chatId) throw new AppError('not_found', 'No such message in this chat');
@@ -110,10 +113,12 @@ export async function sendMessage(
         chatStream(input.chatId),
         'message_created',
         async (seq: number) => {
-          message = await repo.insertMessage(u.tx, {
+          await repo.insertMessage(u.tx, {
             id, chatId: input.chatId, seq, authorId: actor.id, clientId: input.clientId, body: input.body,
             threadRootId: input.threadRootId ?? null, mentions, mentionsAll,
           });
+          await attachFiles(u.tx, actor.id, input.chatId, id, fileIds);
+          message = (await repo.findMessage(u.tx, id))!;
           return { message };
         },
         actor.id,

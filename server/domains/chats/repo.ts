@@ -1,5 +1,6 @@
 import { sql, type Queryable } from '../../db/pool';
 import type { ChatRole, ChatSummary, Message, Reaction } from '../../../shared/messenger';
+import { toFileRef } from '../files/actions';
 
 export interface ChatRow {
   id: string;
@@ -12,7 +13,9 @@ const MESSAGE_COLUMNS = sql`m.id, m.chat_id, m.seq, m.author_id, m.client_id, m.
   m.created_at, m.edited_at, m.deleted_at,
   COALESCE((SELECT json_agg(json_build_object('emoji', r.emoji, 'userIds', r.users) ORDER BY r.first)
             FROM (SELECT emoji, array_agg(user_id ORDER BY created_at) AS users, min(created_at) AS first
-                  FROM message_reactions WHERE message_id = m.id GROUP BY emoji) r), '[]') AS reactions`;
+                  FROM message_reactions WHERE message_id = m.id GROUP BY emoji) r), '[]') AS reactions,
+  COALESCE((SELECT json_agg(json_build_object('id', f.id, 'name', f.name, 'size', f.size, 'mime', f.mime, 'is_image', f.is_image)
+            ORDER BY f.created_at, f.id) FROM files f WHERE f.message_id = m.id), '[]') AS attachments`;
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -32,6 +35,7 @@ function toMessage(r: any): Message {
     editedAt: iso(r.edited_at),
     deletedAt: iso(r.deleted_at),
     reactions: deleted ? [] : (r.reactions as Reaction[]),
+    attachments: deleted ? [] : r.attachments.map(toFileRef),
   };
 }
 
@@ -93,12 +97,11 @@ export async function findByClientId(q: Queryable, authorId: string, clientId: s
 export async function insertMessage(
   q: Queryable,
   m: { id: string; chatId: string; seq: number; authorId: string; clientId: string; body: string; threadRootId: string | null; mentions: string[]; mentionsAll: boolean },
-): Promise<Message> {
+): Promise<void> {
   await q.query(sql`
     INSERT INTO messages (id, chat_id, seq, author_id, client_id, body, thread_root_id, mentions, mentions_all)
     VALUES (${m.id}, ${m.chatId}, ${m.seq}, ${m.authorId}, ${m.clientId}, ${m.body}, ${m.threadRootId}, ${m.mentions}::uuid[], ${m.mentionsAll})`);
   await q.query(sql`UPDATE chats SET last_message_at = now() WHERE id = ${m.chatId}`);
-  return (await findMessage(q, m.id))!;
 }
 
 export async function editMessage(q: Queryable, id: string, body: string, mentions: string[], mentionsAll: boolean): Promise<Message> {

@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type Queryable } from '../../db/pool';
+import { AppError } from '../../../shared/errors';
+import type { FileRef } from '../../../shared/messenger';
+import type { Services } from '../../services';
+import type { Actor } from '../people/policy';
+import { enforce, sniffImage } from '../people/actions';
+import { canUseChat } from '../chats/policy';
+import { findChat, memberRole } from '../chats/repo';
+
+/** A file row as clients see it. */
+export function toFileRef(r: { id: string; name: string; size: number; mime: string; is_image: boolean }): FileRef {
+  return { id: r.id, name: r.name, size: Number(r.size), mime: r.mime, isImage: r.is_image, url: `/api/files/${r.id}` };
+}
+
+/** A file name as people see it: no path, no control characters, at most 200 characters. */
+export function cleanFileName(raw: string): string {
+  const base = raw.split(/[\\/]/).pop() ?? '';
+  // eslint-disable-next-line no-control-regex
+  const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 200);
+  if (!clean || clean === '.' || clean === '..') throw new AppError('bad_request', 'The file needs a name', { fields: { name: 'missing' } });
+  return clean;
+}
+
+const MIME = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/;
+
+/** Upload a file into a chat (members only). It is attached by the message that names it. */
+export async function uploadFile(svc: Services, actor: Actor, chatId: string, name: string, declaredType: string, data: Buffer): Promise<FileRef> {
+  if (!(await findChat(svc.db, chatId))) throw new AppError('not_found', 'No such chat');
+  enforce(canUseChat(actor, await memberRole(svc.db, chatId, actor.id)), 'share files here');
+  if (!data.length) throw new AppError('bad_request', 'The file is empty');
+  const image = sniffImage(data);
+  const declared = declaredType.split(';')[0].trim().toLowerCase();
+  const mime = image ?? (MIME.test(declared) && !declared.startsWith('image/') ? declared : 'application/octet-stream');
+  const sha256 = await svc.files.put(data);
+  const id = randomUUID();
+  const [row] = await svc.db.query(sql`
+    INSERT INTO files (id, sha256, size, name, mime, is_image, uploader_id, chat_id)
+    VALUES (${id}, ${sha256}, ${data.length}, ${cleanFileName(name)}, ${mime}, ${image !== null}, ${actor.id}, ${chatId})
+    RETURNING id, name, size, mime, is_image`);
+  svc.log.info('file uploaded', { id, chatId, size: data.length });
+  return toFileRef(row);
+}
+
+/** Bind uploaded files to a new message: the sender's own, from the same chat, not yet attached. */
+export async function attachFiles(q: Queryable, authorId: string, chatId: string, messageId: string, fileIds: string[]): Promise<void> {
+  if (!fileIds.length) return;
+  const rows = await q.query(sql`
+    UPDATE files SET message_id = ${messageId}
+    WHERE id = ANY(${fileIds}::uuid[]) AND uploader_id = ${authorId} AND chat_id = ${chatId} AND message_id IS NULL
+    RETURNING id`);
+  if (rows.length !== new Set(fileIds).size) throw new AppError('bad_request', 'Some files cannot be attached: upload them to this chat first');
+}
+
+/** The file and its bytes, for members of its chat only. */
+export async function downloadFile(svc: Services, actor: Actor, id: string) {
+  const rows = await svc.db.query(sql`SELECT id, sha256, name, size, mime, is_image, chat_id FROM files WHERE id = ${id}`);
+  if (!rows.length) throw new AppError('not_found', 'No such file');
+  const f = rows[0];
+  enforce(canUseChat(actor, await memberRole(svc.db, f.chat_id, actor.id)), 'download this file');
+  return { ref: toFileRef(f), data: await svc.files.read(f.sha256) };
+}
