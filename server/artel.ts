@@ -46,7 +46,7 @@ export async function startArtel(config: Config, log: Logger = createLogger(conf
     const sessions = createSessions(db, config.sessionDays, config.secureCookies);
     const files = new FileStore(path.join(config.dataDir, 'files'));
     const svc = createServices({ config, log, db, bus, mailer, sessions, files });
-    cleanups.push(async () => svc.limits.auth.stop());
+    cleanups.push(async () => Object.values(svc.limits).forEach((l) => l.stop()));
     const hub = new Hub(svc);
     const port = await hub.listen(config.host, config.port);
     cleanups.push(() => hub.stop());

@@ -30,8 +30,11 @@ export interface Services {
   mailer: Mailer;
   sessions: Sessions;
   files: FileStore;
-  /** Rate limits of unauthenticated, sensitive endpoints per client address. */
-  limits: { auth: KeyedRateLimiter };
+  /**
+   * Rate limits: `auth` per client address on unauthenticated, sensitive endpoints; `send` per person on
+   * messages, whatever door and however many sockets they use.
+   */
+  limits: { auth: KeyedRateLimiter; send: KeyedRateLimiter };
   /** The write path: one transaction, events published after commit. */
   write<T>(work: (unit: Unit) => Promise<T>): Promise<T>;
   /** Tell every node to do something to its sockets. */
@@ -43,7 +46,7 @@ export function createServices(parts: Omit<Services, 'write' | 'control' | 'limi
   return {
     ...parts,
     // 10 attempts at once, then one every 6 seconds, per address.
-    limits: { auth: new KeyedRateLimiter(10, 1 / 6) },
+    limits: { auth: new KeyedRateLimiter(10, 1 / 6), send: new KeyedRateLimiter(30, 5) },
     write: (work) => transact(parts.db, sink, work),
     control: async (message) => {
       try {

@@ -344,7 +344,7 @@ function parseInline(s: string): Tok[] {
           continue;
         }
         // <https://…> (the form many clients paste): the brackets go, the URL is linked.
-        const url = s[i + 1] === 'h' || s[i + 1] === 'H' ? autolinkAt(s, i + 1) : null;
+        const url = s[i + 1] === 'h' || s[i + 1] === 'H' ? autolinkAt(s, i + 1, false) : null;
         if (!url || s[i + 1 + url.length] !== '>') break;
         flush();
         toks.push({ k: 'auto', url });
@@ -448,8 +448,8 @@ function parseInline(s: string): Tok[] {
   return toks;
 }
 
-/** A bare http(s) URL starting at i (not inside a word), trailing punctuation excluded; or null. */
-function autolinkAt(s: string, i: number): string | null {
+/** A bare http(s) URL starting at i (not inside a word), trailing punctuation excluded unless `trim` is off; or null. */
+function autolinkAt(s: string, i: number, trim = true): string | null {
   const head = s.slice(i, i + 8).toLowerCase();
   const prefix = head.startsWith('https://') ? 8 : head.startsWith('http://') ? 7 : 0;
   if (!prefix) return null;
@@ -463,7 +463,7 @@ function autolinkAt(s: string, i: number): string | null {
     else if (s[j] === ')') closes++;
     j++;
   }
-  while (j > i + prefix) {
+  while (trim && j > i + prefix) {
     const ch = s[j - 1];
     if (".,:;!?'*_~".includes(ch)) j--;
     else if (ch === ')' && closes > opens) {

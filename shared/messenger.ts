@@ -46,6 +46,10 @@ export interface Message {
   deletedAt: string | null;
   reactions: Reaction[];
   attachments: FileRef[];
+  pinnedAt: string | null;
+  pinnedBy: string | null;
+  /** Set on a forwarded copy: where the original was, and who wrote it. */
+  forwardedFrom: { chatId: string; messageId: string; authorId: string } | null;
 }
 
 /** A chat in the chat list of one user, with that user's counters. */
@@ -98,6 +102,8 @@ export const messengerRequests = (requestId: z.ZodString) =>
       .object({
         type: z.literal('message_send'), id: requestId, chatId: uuid, clientId: uuid, body: sendBody,
         threadRootId: uuid.optional(), fileIds: fileIds.optional(),
+        /** Forward this message (which the sender can read) into the chat; `body` is an optional comment. */
+        forwardOf: uuid.optional(),
       })
       .strict(),
     z.object({ type: z.literal('message_edit'), id: requestId, messageId: uuid, body }).strict(),
@@ -105,7 +111,16 @@ export const messengerRequests = (requestId: z.ZodString) =>
     z.object({ type: z.literal('reaction_toggle'), id: requestId, messageId: uuid, emoji }).strict(),
     z.object({ type: z.literal('mark_read'), id: requestId, chatId: uuid, seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }).strict(),
     z.object({ type: z.literal('typing'), id: requestId, chatId: uuid }).strict(),
+    z.object({ type: z.literal('message_pin'), id: requestId, messageId: uuid, pinned: z.boolean() }).strict(),
   ] as const;
+
+/** Pushed to a chat's followers when a member's read position moves (for "seen by"); not stored. */
+export interface ReadPush {
+  type: 'read';
+  chatId: string;
+  userId: string;
+  readSeq: number;
+}
 
 /** Pushed to a chat's followers while someone types there; not stored (clients expire it after a few seconds). */
 export interface TypingPush {
@@ -122,4 +137,5 @@ export interface MessengerReplies {
   reaction_toggle: { message: Message };
   mark_read: { readSeq: number };
   typing: Record<string, never>;
+  message_pin: { message: Message };
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ErrorBody } from './errors';
 import type { Me, PresenceStatus, StreamEvent } from './types';
-import { messengerRequests, type MessengerReplies, type TypingPush } from './messenger';
+import { messengerRequests, type MessengerReplies, type ReadPush, type TypingPush } from './messenger';
 
 /** The realtime protocol version; a client sends it in its first frame (hello). */
 export const PROTOCOL_VERSION = 1;
@@ -103,6 +103,7 @@ export type PushMessage =
   | ({ type: 'event' } & StreamEvent)
   | { type: 'presence'; userId: string; status: PresenceStatus }
   | TypingPush
+  | ReadPush
   | { type: 'stream_revoked'; stream: string };
 
 /** A frame sent by the hub. */

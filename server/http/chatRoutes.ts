@@ -43,6 +43,10 @@ export const CHAT_ROUTES: Route[] = [
       return { status: 201, json: { message: await chats.sendMessage(ctx.svc, actorOf(ctx), { ...ctx.body, chatId }) } };
     },
   }),
+  route({
+    method: 'GET', path: '/api/chats/:id/pins', access: 'session',
+    handle: async (ctx) => ({ json: { messages: await chats.pinnedMessages(ctx.svc, actorOf(ctx), param(Uuid, ctx.params.id, 'chat')) } }),
+  }),
   jsonRoute({
     method: 'PATCH', path: '/api/chats/:id', access: 'session', schema: RenameChatBody,
     handle: async (ctx) => {

@@ -68,6 +68,9 @@ export class ResilientChatClient {
         this.acked.set(item.clientId, r.message);
         this.queue.shift();
         if (pauseMs) await new Promise((res) => setTimeout(res, pauseMs));
+      } else if (r?.error.code === 'rate_limited') {
+        // Retryable: wait as told, then send the same item again.
+        await new Promise((res) => setTimeout(res, (r.error.retryAfter ?? 1) * 1000));
       } else if (r && r.error.code !== 'closed' && r.error.code !== 'internal' && r.error.code !== 'unavailable') {
         throw new Error(`send refused: ${JSON.stringify(r)}`);
       } else {

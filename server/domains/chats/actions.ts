@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { AppError } from '../../../shared/errors';
-import { chatStream, type ChatSummary, type CreateChatBody, type Message, type TypingPush } from '../../../shared/messenger';
+import { chatStream, type ChatSummary, type CreateChatBody, type Message, type ReadPush, type TypingPush } from '../../../shared/messenger';
 import { parseMentions } from '../../../shared/mentions';
 import type { Services } from '../../services';
 import type { Unit } from '../../db/unit';
@@ -12,7 +12,7 @@ import { userStream } from '../streams/access';
 import { streamChannel } from '../streams';
 import { canCreateChat, canDeleteMessage, canEditMessage, canUseChat } from './policy';
 import * as repo from './repo';
-import { attachFiles } from '../files/actions';
+import { attachFiles, copyAttachments } from '../files/actions';
 
 /** Most messages one history page returns. */
 export const PAGE_MAX = 200;
@@ -76,7 +76,7 @@ export async function listChats(svc: Services, actor: Actor): Promise<ChatSummar
 export async function chatHistory(svc: Services, actor: Actor, chatId: string, before: number | null, limit: number) {
   await chatAndRole(svc, actor, chatId);
   const messages = await repo.history(svc.db, chatId, before, Math.min(Math.max(limit, 1), PAGE_MAX));
-  return { messages, head: await streamHead(svc.db, chatStream(chatId)) };
+  return { messages, head: await streamHead(svc.db, chatStream(chatId)), readPositions: await repo.readPositions(svc.db, chatId) };
 }
 
 function mentionsOf(body: string, members: string[], authorId: string) {
@@ -91,21 +91,28 @@ function mentionsOf(body: string, members: string[], authorId: string) {
 export async function sendMessage(
   svc: Services,
   actor: Actor,
-  input: { chatId: string; clientId: string; body: string; threadRootId?: string; fileIds?: string[] },
+  input: { chatId: string; clientId: string; body: string; threadRootId?: string; fileIds?: string[]; forwardOf?: string },
 ): Promise<Message> {
   const retried = await repo.findByClientId(svc.db, actor.id, input.clientId);
   if (retried) return sameSend(retried, input.chatId);
+  const wait = svc.limits.send.take(actor.id);
+  if (wait) throw new AppError('rate_limited', 'You are sending too fast', { retryAfter: wait });
   await chatAndRole(svc, actor, input.chatId);
   const fileIds = [...new Set(input.fileIds ?? [])];
-  if (!input.body && !fileIds.length) throw new AppError('bad_request', 'A message needs text or files', { fields: { body: 'empty' } });
+  const forward = input.forwardOf ? await forwardable(svc, actor, input) : null;
+  const body = forward ? forward.body : input.body;
+  if (!body && !fileIds.length && !forward?.attachments.length) {
+    throw new AppError('bad_request', 'A message needs text or files', { fields: { body: 'empty' } });
+  }
   if (input.threadRootId) {
     const root = await repo.findMessage(svc.db, input.threadRootId);
     if (!root || root.chatId !== input.chatId) throw new AppError('not_found', 'No such message in this chat');
     if (root.threadRootId) throw new AppError('bad_request', 'Replies go to the thread of the first message');
   }
   const members = await repo.memberIds(svc.db, input.chatId);
-  const { mentions, mentionsAll } = mentionsOf(input.body, members, actor.id);
+  const { mentions, mentionsAll } = mentionsOf(body, members, actor.id);
   const id = randomUUID();
+  const forwardedFrom = forward ? { chatId: forward.chatId, messageId: forward.id, authorId: forward.authorId } : null;
   try {
     return await svc.write(async (u) => {
       let message!: Message;
@@ -114,10 +121,11 @@ export async function sendMessage(
         'message_created',
         async (seq: number) => {
           await repo.insertMessage(u.tx, {
-            id, chatId: input.chatId, seq, authorId: actor.id, clientId: input.clientId, body: input.body,
-            threadRootId: input.threadRootId ?? null, mentions, mentionsAll,
+            id, chatId: input.chatId, seq, authorId: actor.id, clientId: input.clientId, body,
+            threadRootId: input.threadRootId ?? null, mentions, mentionsAll, forwardedFrom,
           });
           await attachFiles(u.tx, actor.id, input.chatId, id, fileIds);
+          if (forward) await copyAttachments(u.tx, forward.id, input.chatId, id, actor.id);
           message = (await repo.findMessage(u.tx, id))!;
           return { message };
         },
@@ -131,6 +139,16 @@ export async function sendMessage(
     if (!first) throw err;
     return sameSend(first, input.chatId);
   }
+}
+
+/** The message to forward: one the sender can read, not deleted; the copy carries its text and files. */
+async function forwardable(svc: Services, actor: Actor, input: { body: string; forwardOf?: string; fileIds?: string[] }): Promise<Message> {
+  if (input.body || input.fileIds?.length) throw new AppError('bad_request', 'A forward carries the original only: send a comment as its own message');
+  const original = await repo.findMessage(svc.db, input.forwardOf!);
+  if (!original) throw new AppError('not_found', 'No such message');
+  enforce(canUseChat(actor, await repo.memberRole(svc.db, original.chatId, actor.id)), 'forward this message');
+  if (original.deletedAt) throw new AppError('conflict', 'The message was deleted');
+  return original;
 }
 
 function sameSend(first: Message, chatId: string): Message {
@@ -179,6 +197,24 @@ export async function toggleReaction(svc: Services, actor: Actor, messageId: str
   });
 }
 
+/** Pin a message to its chat, or unpin it: any member may. */
+export async function pinMessage(svc: Services, actor: Actor, messageId: string, pinned: boolean): Promise<Message> {
+  const { message, role } = await loadForChange(svc, actor, messageId);
+  enforce(canUseChat(actor, role), 'pin here');
+  if (message.deletedAt) throw new AppError('conflict', 'The message was deleted');
+  return svc.write(async (u) => {
+    await repo.setPinned(u.tx, messageId, pinned ? actor.id : null);
+    const updated = (await repo.findMessage(u.tx, messageId))!;
+    await u.emit(chatStream(message.chatId), pinned ? 'message_pinned' : 'message_unpinned', { message: updated }, actor.id);
+    return updated;
+  });
+}
+
+export async function pinnedMessages(svc: Services, actor: Actor, chatId: string): Promise<Message[]> {
+  await chatAndRole(svc, actor, chatId);
+  return repo.pinned(svc.db, chatId);
+}
+
 /** Move the actor's read position; every device of theirs learns it through their own stream. */
 export async function markRead(svc: Services, actor: Actor, chatId: string, seq: number): Promise<number> {
   await chatAndRole(svc, actor, chatId);
@@ -186,6 +222,9 @@ export async function markRead(svc: Services, actor: Actor, chatId: string, seq:
     const head = await streamHead(u.tx, chatStream(chatId));
     const readSeq = await repo.markRead(u.tx, chatId, actor.id, seq, head);
     await u.emit(userStream(actor.id), 'chat_read', { chatId, readSeq }, actor.id);
+    // The other members see "seen by" move live; the position itself is durable in chat_members.
+    const push: ReadPush = { type: 'read', chatId, userId: actor.id, readSeq };
+    u.afterCommit(() => svc.bus.publish(streamChannel(chatStream(chatId)), JSON.stringify(push)).catch(() => {}));
     return readSeq;
   });
 }

@@ -10,7 +10,7 @@ export interface ChatRow {
 }
 
 const MESSAGE_COLUMNS = sql`m.id, m.chat_id, m.seq, m.author_id, m.client_id, m.body, m.thread_root_id, m.mentions, m.mentions_all,
-  m.created_at, m.edited_at, m.deleted_at,
+  m.created_at, m.edited_at, m.deleted_at, m.pinned_at, m.pinned_by, m.forwarded_from,
   COALESCE((SELECT json_agg(json_build_object('emoji', r.emoji, 'userIds', r.users) ORDER BY r.first)
             FROM (SELECT emoji, array_agg(user_id ORDER BY created_at) AS users, min(created_at) AS first
                   FROM message_reactions WHERE message_id = m.id GROUP BY emoji) r), '[]') AS reactions,
@@ -36,6 +36,9 @@ function toMessage(r: any): Message {
     deletedAt: iso(r.deleted_at),
     reactions: deleted ? [] : (r.reactions as Reaction[]),
     attachments: deleted ? [] : r.attachments.map(toFileRef),
+    pinnedAt: deleted ? null : iso(r.pinned_at),
+    pinnedBy: deleted ? null : r.pinned_by,
+    forwardedFrom: r.forwarded_from,
   };
 }
 
@@ -96,11 +99,15 @@ export async function findByClientId(q: Queryable, authorId: string, clientId: s
 
 export async function insertMessage(
   q: Queryable,
-  m: { id: string; chatId: string; seq: number; authorId: string; clientId: string; body: string; threadRootId: string | null; mentions: string[]; mentionsAll: boolean },
+  m: {
+    id: string; chatId: string; seq: number; authorId: string; clientId: string; body: string; threadRootId: string | null;
+    mentions: string[]; mentionsAll: boolean; forwardedFrom: Message['forwardedFrom'];
+  },
 ): Promise<void> {
   await q.query(sql`
-    INSERT INTO messages (id, chat_id, seq, author_id, client_id, body, thread_root_id, mentions, mentions_all)
-    VALUES (${m.id}, ${m.chatId}, ${m.seq}, ${m.authorId}, ${m.clientId}, ${m.body}, ${m.threadRootId}, ${m.mentions}::uuid[], ${m.mentionsAll})`);
+    INSERT INTO messages (id, chat_id, seq, author_id, client_id, body, thread_root_id, mentions, mentions_all, forwarded_from)
+    VALUES (${m.id}, ${m.chatId}, ${m.seq}, ${m.authorId}, ${m.clientId}, ${m.body}, ${m.threadRootId}, ${m.mentions}::uuid[],
+            ${m.mentionsAll}, ${m.forwardedFrom ? JSON.stringify(m.forwardedFrom) : null}::jsonb)`);
   await q.query(sql`UPDATE chats SET last_message_at = now() WHERE id = ${m.chatId}`);
 }
 
@@ -114,7 +121,7 @@ export async function editMessage(q: Queryable, id: string, body: string, mentio
  * carried it (created, edited), so neither history nor a resume can bring it back.
  */
 export async function deleteMessage(q: Queryable, id: string): Promise<Message> {
-  const [m] = await q.query(sql`UPDATE messages SET deleted_at = now(), body = '', mentions = '{}', mentions_all = false
+  const [m] = await q.query(sql`UPDATE messages SET deleted_at = now(), body = '', mentions = '{}', mentions_all = false, pinned_at = NULL, pinned_by = NULL
     WHERE id = ${id} RETURNING chat_id`);
   await q.query(sql`DELETE FROM message_reactions WHERE message_id = ${id}`);
   await q.query(sql`
@@ -203,4 +210,19 @@ export async function successor(q: Queryable, chatId: string): Promise<string | 
     SELECT user_id FROM chat_members WHERE chat_id = ${chatId}
     ORDER BY (role = 'admin') DESC, joined_at, user_id LIMIT 1`);
   return rows.length ? (rows[0].user_id as string) : null;
+}
+
+export async function setPinned(q: Queryable, id: string, by: string | null): Promise<void> {
+  await q.query(sql`UPDATE messages SET pinned_at = CASE WHEN ${by}::uuid IS NULL THEN NULL ELSE now() END, pinned_by = ${by}::uuid WHERE id = ${id}`);
+}
+
+export async function pinned(q: Queryable, chatId: string): Promise<Message[]> {
+  const rows = await q.query(sql`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.chat_id = ${chatId} AND m.pinned_at IS NOT NULL ORDER BY m.pinned_at DESC`);
+  return rows.map(toMessage);
+}
+
+/** Every member's read position: who has seen a message is whoever's position is at or past its seq. */
+export async function readPositions(q: Queryable, chatId: string): Promise<Record<string, number>> {
+  const rows = await q.query(sql`SELECT user_id, read_seq FROM chat_members WHERE chat_id = ${chatId}`);
+  return Object.fromEntries(rows.map((r) => [r.user_id as string, r.read_seq as number]));
 }

@@ -60,3 +60,11 @@ export async function downloadFile(svc: Services, actor: Actor, id: string) {
   enforce(canUseChat(actor, await memberRole(svc.db, f.chat_id, actor.id)), 'download this file');
   return { ref: toFileRef(f), data: await svc.files.read(f.sha256) };
 }
+
+/** Give a forwarded copy the original's files: new rows in the target chat over the same stored bytes. */
+export async function copyAttachments(q: Queryable, fromMessageId: string, chatId: string, messageId: string, uploaderId: string): Promise<void> {
+  await q.query(sql`
+    INSERT INTO files (id, sha256, size, name, mime, is_image, uploader_id, chat_id, message_id)
+    SELECT gen_random_uuid(), sha256, size, name, mime, is_image, ${uploaderId}, ${chatId}, ${messageId}
+    FROM files WHERE message_id = ${fromMessageId} ORDER BY created_at, id`);
+}

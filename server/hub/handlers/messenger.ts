@@ -8,6 +8,7 @@ type Family = {
   reaction_toggle: Handler<'reaction_toggle'>;
   mark_read: Handler<'mark_read'>;
   typing: Handler<'typing'>;
+  message_pin: Handler<'message_pin'>;
 };
 
 /** The messenger's realtime requests: thin adapters into the chats domain, like its HTTP routes. */
@@ -26,6 +27,9 @@ export const messengerHandlers: Family = {
   }),
   mark_read: async ({ svc }, ws, msg) => ({
     readSeq: await chats.markRead(svc, ws.getUserData().actor, msg.chatId, msg.seq),
+  }),
+  message_pin: async ({ svc }, ws, msg) => ({
+    message: await chats.pinMessage(svc, ws.getUserData().actor, msg.messageId, msg.pinned),
   }),
   typing: async ({ svc }, ws, msg) => {
     await chats.announceTyping(svc, ws.getUserData().actor, msg.chatId);
