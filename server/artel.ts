@@ -10,6 +10,7 @@ import { createSessions } from './domains/auth/sessions';
 import { createServices, type Services } from './services';
 import { Hub } from './hub/hub';
 import { FileStore } from './domains/files/store';
+import { runMentionDigest } from './domains/notifications/digest';
 
 /** A running Artel node. */
 export interface Artel {
@@ -50,6 +51,13 @@ export async function startArtel(config: Config, log: Logger = createLogger(conf
     const hub = new Hub(svc);
     const port = await hub.listen(config.host, config.port);
     cleanups.push(() => hub.stop());
+    const online = (userId: string) => hub.presence.status(userId) === 'online';
+    const digest = setInterval(
+      () => runMentionDigest(svc, online, config.mentionDigestMinutes).catch((err) => log.warn('mention digest failed', { err })),
+      60_000,
+    );
+    digest.unref();
+    cleanups.push(async () => clearInterval(digest));
     const sweep = setInterval(() => sessions.lucia.deleteExpiredSessions().catch((err) => log.warn('session sweep failed', { err })), 3_600_000);
     sweep.unref();
     cleanups.push(async () => clearInterval(sweep));

@@ -35,6 +35,7 @@ const Schema = z.object({
   INVITATION_DAYS: z.coerce.number().int().min(1).max(60).default(7),
   NODE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/).optional(),
   MAX_UPLOAD_MB: z.coerce.number().int().min(1).max(2048).default(25),
+  MENTION_DIGEST_MINUTES: z.coerce.number().int().min(0).max(10_080).default(15),
 });
 
 /** Artel's configuration, read once at start. */
@@ -58,6 +59,8 @@ export interface Config {
   nodeId: string;
   /** Largest file a person may upload, in bytes. */
   maxUploadBytes: number;
+  /** Unread mentions older than this are mailed to people who are offline. */
+  mentionDigestMinutes: number;
 }
 
 /** Read and validate the configuration from environment variables; throws ConfigError naming the variable. */
@@ -97,5 +100,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     invitationDays: c.INVITATION_DAYS,
     nodeId: c.NODE_ID ?? `node-${process.pid}`,
     maxUploadBytes: c.MAX_UPLOAD_MB * 1024 * 1024,
+    mentionDigestMinutes: c.MENTION_DIGEST_MINUTES,
   };
 }

@@ -44,7 +44,7 @@ export class Hub {
   readonly app: TemplatedApp;
   readonly registry = new SocketRegistry();
   private readonly topics: Topics;
-  private readonly presence: Presence;
+  readonly presence: Presence;
   private listenSocket: us_listen_socket | null = null;
   /** API calls being served: shutdown waits for them before the database closes. */
   private readonly inflight = { n: 0 };
