@@ -53,6 +53,14 @@ describe('search: Russian and English word forms, partial words, permissions', (
     expect(hits[0].snippet).toContain(`${HIGHLIGHT.start}telco${HIGHLIGHT.end}`);
   });
 
+  it('finds messages by the names of their files', async () => {
+    const file = (await owner.call('POST', `/api/chats/${chat}/files`, Buffer.from('%PDF'), { 'x-file-name': encodeURIComponent('Прайс-лист 2027.pdf') })).body.file;
+    await say('', { fileIds: [file.id] });
+    const hits = await find(bob, 'прайс');
+    expect(hits.map((h) => h.message.attachments[0]?.name)).toEqual(['Прайс-лист 2027.pdf']);
+    expect(await find(eve, 'прайс')).toEqual([]);
+  });
+
   it('shows only chats the searcher is in, and refuses anonymous and too-short queries', async () => {
     expect(await find(eve, 'договор')).toEqual([]);
     expect((await eve.get(`/api/search?q=x&chatId=${chat}`)).status).toBe(400);

@@ -20,7 +20,8 @@ const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /**
  * Search the messages of the chats the actor is in (thread replies included): stemmed Russian and
- * English word forms, or a partial word of three or more letters. Best matches first, then newest.
+ * English word forms, or a partial word of three or more letters in the text or in an attached file's
+ * name. Best matches first, then newest.
  */
 export async function searchMessages(svc: Services, actor: Actor, query: string, chatId: string | null, limit = 50): Promise<SearchHit[]> {
   enforce(canCreateChat(actor), 'search');
@@ -38,7 +39,8 @@ export async function searchMessages(svc: Services, actor: Actor, query: string,
     CROSS JOIN terms
     WHERE m.deleted_at IS NULL
       AND (${chatId}::uuid IS NULL OR m.chat_id = ${chatId}::uuid)
-      AND (m.search @@ terms.ru OR m.search @@ terms.en OR (${like}::text IS NOT NULL AND m.body ILIKE ${like}))
+      AND (m.search @@ terms.ru OR m.search @@ terms.en OR (${like}::text IS NOT NULL AND m.body ILIKE ${like})
+           OR (${like}::text IS NOT NULL AND EXISTS (SELECT 1 FROM files f WHERE f.message_id = m.id AND f.name ILIKE ${like})))
     ORDER BY rank DESC, m.created_at DESC
     LIMIT ${Math.min(Math.max(limit, 1), 100)}`);
   const messages = new Map((await findMessagesByIds(svc.db, rows.map((r) => r.id))).map((m) => [m.id, m]));
