@@ -50,6 +50,9 @@ export interface Message {
   pinnedBy: string | null;
   /** Set on a forwarded copy: where the original was, and who wrote it. */
   forwardedFrom: { chatId: string; messageId: string; authorId: string } | null;
+  /** On the first message of a thread: how many replies it has, and the seq of the latest. */
+  replyCount: number;
+  lastReplySeq: number | null;
 }
 
 /** A chat in the chat list of one user, with that user's counters. */
@@ -62,8 +65,12 @@ export interface ChatSummary {
   /** The chat stream's latest seq. */
   head: number;
   readSeq: number;
+  /** Unread messages of the main list (thread replies count in their thread instead). */
   unread: number;
+  /** Unread messages that mention me, in the main list or in threads. */
   mentions: number;
+  /** Unread replies in the threads I take part in. */
+  threadUnread: number;
   lastMessageAt: string;
 }
 
@@ -111,6 +118,7 @@ export const messengerRequests = (requestId: z.ZodString) =>
     z.object({ type: z.literal('reaction_toggle'), id: requestId, messageId: uuid, emoji }).strict(),
     z.object({ type: z.literal('mark_read'), id: requestId, chatId: uuid, seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }).strict(),
     z.object({ type: z.literal('typing'), id: requestId, chatId: uuid }).strict(),
+    z.object({ type: z.literal('thread_read'), id: requestId, rootId: uuid, seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }).strict(),
     z.object({ type: z.literal('message_pin'), id: requestId, messageId: uuid, pinned: z.boolean() }).strict(),
   ] as const;
 
@@ -138,4 +146,5 @@ export interface MessengerReplies {
   mark_read: { readSeq: number };
   typing: Record<string, never>;
   message_pin: { message: Message };
+  thread_read: { readSeq: number };
 }

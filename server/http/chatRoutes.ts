@@ -8,7 +8,7 @@ import * as search from '../domains/search/actions';
 import * as files from '../domains/files/actions';
 import { actorOf, jsonRoute, param, route, type Route } from './router';
 
-const Before = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+const Seq = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const Limit = z.coerce.number().int().min(1).max(chats.PAGE_MAX);
 
 function query<T>(schema: z.ZodType<T>, value: string | null, fallback: T, name: string): T {
@@ -31,9 +31,16 @@ export const CHAT_ROUTES: Route[] = [
   route({
     method: 'GET', path: '/api/chats/:id/messages', access: 'session',
     handle: async (ctx) => {
-      const before = query(Before, ctx.req.query.get('before'), null as number | null, 'before');
-      const limit = query(Limit, ctx.req.query.get('limit'), 50, 'limit');
-      return { json: await chats.chatHistory(ctx.svc, actorOf(ctx), param(Uuid, ctx.params.id, 'chat'), before, limit) };
+      const seqParam = (name: string) => query(Seq, ctx.req.query.get(name), null as number | null, name);
+      const thread = ctx.req.query.get('thread');
+      const page = {
+        before: seqParam('before'),
+        after: seqParam('after'),
+        around: seqParam('around'),
+        thread: thread ? param(Uuid, thread, 'thread') : null,
+        limit: query(Limit, ctx.req.query.get('limit'), 50, 'limit'),
+      };
+      return { json: await chats.chatHistory(ctx.svc, actorOf(ctx), param(Uuid, ctx.params.id, 'chat'), page) };
     },
   }),
   jsonRoute({

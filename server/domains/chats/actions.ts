@@ -73,9 +73,13 @@ export async function listChats(svc: Services, actor: Actor): Promise<ChatSummar
   return repo.chatList(svc.db, actor.id);
 }
 
-export async function chatHistory(svc: Services, actor: Actor, chatId: string, before: number | null, limit: number) {
+export async function chatHistory(svc: Services, actor: Actor, chatId: string, page: repo.PageOf) {
   await chatAndRole(svc, actor, chatId);
-  const messages = await repo.history(svc.db, chatId, before, Math.min(Math.max(limit, 1), PAGE_MAX));
+  if (page.thread) {
+    const root = await repo.findMessage(svc.db, page.thread);
+    if (!root || root.chatId !== chatId || root.threadRootId) throw new AppError('not_found', 'No such thread in this chat');
+  }
+  const messages = await repo.history(svc.db, chatId, { ...page, limit: Math.min(Math.max(page.limit, 1), PAGE_MAX) });
   return { messages, head: await streamHead(svc.db, chatStream(chatId)), readPositions: await repo.readPositions(svc.db, chatId) };
 }
 
@@ -213,6 +217,19 @@ export async function pinMessage(svc: Services, actor: Actor, messageId: string,
 export async function pinnedMessages(svc: Services, actor: Actor, chatId: string): Promise<Message[]> {
   await chatAndRole(svc, actor, chatId);
   return repo.pinned(svc.db, chatId);
+}
+
+/** Move the actor's read position in a thread; their other devices learn it through their own stream. */
+export async function markThreadRead(svc: Services, actor: Actor, rootId: string, seq: number): Promise<number> {
+  const root = await repo.findMessage(svc.db, rootId);
+  if (!root || root.threadRootId) throw new AppError('not_found', 'No such thread');
+  await chatAndRole(svc, actor, root.chatId);
+  return svc.write(async (u) => {
+    const head = await streamHead(u.tx, chatStream(root.chatId));
+    const readSeq = await repo.markThreadRead(u.tx, rootId, actor.id, Math.min(seq, head));
+    await u.emit(userStream(actor.id), 'thread_read', { chatId: root.chatId, rootId, readSeq }, actor.id);
+    return readSeq;
+  });
 }
 
 /** Move the actor's read position; every device of theirs learns it through their own stream. */

@@ -11,6 +11,8 @@ export interface ChatRow {
 
 const MESSAGE_COLUMNS = sql`m.id, m.chat_id, m.seq, m.author_id, m.client_id, m.body, m.thread_root_id, m.mentions, m.mentions_all,
   m.created_at, m.edited_at, m.deleted_at, m.pinned_at, m.pinned_by, m.forwarded_from,
+  (SELECT count(*)::int FROM messages r WHERE r.thread_root_id = m.id AND r.deleted_at IS NULL) AS reply_count,
+  (SELECT max(r.seq) FROM messages r WHERE r.thread_root_id = m.id AND r.deleted_at IS NULL) AS last_reply_seq,
   COALESCE((SELECT json_agg(json_build_object('emoji', r.emoji, 'userIds', r.users) ORDER BY r.first)
             FROM (SELECT emoji, array_agg(user_id ORDER BY created_at) AS users, min(created_at) AS first
                   FROM message_reactions WHERE message_id = m.id GROUP BY emoji) r), '[]') AS reactions,
@@ -39,6 +41,8 @@ function toMessage(r: any): Message {
     pinnedAt: deleted ? null : iso(r.pinned_at),
     pinnedBy: deleted ? null : r.pinned_by,
     forwardedFrom: r.forwarded_from,
+    replyCount: r.reply_count,
+    lastReplySeq: r.last_reply_seq,
   };
 }
 
@@ -146,13 +150,41 @@ export async function markRead(q: Queryable, chatId: string, userId: string, seq
   return row.read_seq as number;
 }
 
-/** A page of history: messages with seq < before (newest page when null), oldest first. */
-export async function history(q: Queryable, chatId: string, before: number | null, limit: number): Promise<Message[]> {
-  const rows = await q.query(sql`
-    SELECT ${MESSAGE_COLUMNS} FROM messages m
-    WHERE m.chat_id = ${chatId} AND (${before}::bigint IS NULL OR m.seq < ${before}::bigint)
-    ORDER BY m.seq DESC LIMIT ${limit}`);
-  return rows.map(toMessage).reverse();
+/** Which page of history: before or after a seq, around one (to jump to a message), or the newest. */
+export interface PageOf {
+  before?: number | null;
+  after?: number | null;
+  around?: number | null;
+  /** A thread's first message: the page holds it and its replies; otherwise the main list (no replies). */
+  thread?: string | null;
+  limit: number;
+}
+
+/** A page of history, oldest first. */
+export async function history(q: Queryable, chatId: string, p: PageOf): Promise<Message[]> {
+  const scope = p.thread
+    ? sql`(m.id = ${p.thread} OR m.thread_root_id = ${p.thread})`
+    : sql`m.thread_root_id IS NULL`;
+  const page = (cond: ReturnType<typeof sql>, order: 'ASC' | 'DESC', limit: number) =>
+    q.query(sql`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.chat_id = ${chatId} AND ${scope} AND ${cond}
+      ORDER BY m.seq ${order === 'ASC' ? sql`ASC` : sql`DESC`} LIMIT ${limit}`);
+  if (p.around != null) {
+    const older = await page(sql`m.seq <= ${p.around}::bigint`, 'DESC', Math.ceil(p.limit / 2));
+    const newer = await page(sql`m.seq > ${p.around}::bigint`, 'ASC', Math.floor(p.limit / 2));
+    return [...older.reverse(), ...newer].map(toMessage);
+  }
+  if (p.after != null) return (await page(sql`m.seq > ${p.after}::bigint`, 'ASC', p.limit)).map(toMessage);
+  const cond = p.before != null ? sql`m.seq < ${p.before}::bigint` : sql`true`;
+  return (await page(cond, 'DESC', p.limit)).map(toMessage).reverse();
+}
+
+/** Move a thread read position forward; returns it. */
+export async function markThreadRead(q: Queryable, rootId: string, userId: string, seq: number): Promise<number> {
+  const [row] = await q.query(sql`
+    INSERT INTO thread_reads AS t (root_id, user_id, read_seq) VALUES (${rootId}, ${userId}, ${seq}::bigint)
+    ON CONFLICT (root_id, user_id) DO UPDATE SET read_seq = GREATEST(t.read_seq, EXCLUDED.read_seq)
+    RETURNING read_seq`);
+  return row.read_seq as number;
 }
 
 /** The chat list of a user with their counters, most recent activity first. */
@@ -160,10 +192,20 @@ export async function chatList(q: Queryable, userId: string, chatId: string | nu
   const rows = await q.query(sql`
     SELECT c.id, c.kind, c.title, c.last_message_at, me.role, me.read_seq, COALESCE(s.head, 0) AS head,
       (SELECT array_agg(user_id ORDER BY joined_at, user_id) FROM chat_members WHERE chat_id = c.id) AS member_ids,
-      (SELECT count(*)::int FROM messages x WHERE x.chat_id = c.id AND x.seq > me.read_seq
+      (SELECT count(*)::int FROM messages x WHERE x.chat_id = c.id AND x.seq > me.read_seq AND x.thread_root_id IS NULL
          AND x.author_id <> ${userId} AND x.deleted_at IS NULL) AS unread,
-      (SELECT count(*)::int FROM messages x WHERE x.chat_id = c.id AND x.seq > me.read_seq
-         AND x.author_id <> ${userId} AND x.deleted_at IS NULL AND (${userId} = ANY (x.mentions) OR x.mentions_all)) AS mentions
+      (SELECT count(*)::int FROM messages x
+         LEFT JOIN thread_reads tr ON tr.root_id = x.thread_root_id AND tr.user_id = ${userId}
+         WHERE x.chat_id = c.id AND x.author_id <> ${userId} AND x.deleted_at IS NULL
+           AND x.seq > (CASE WHEN x.thread_root_id IS NULL THEN me.read_seq ELSE GREATEST(me.read_seq, COALESCE(tr.read_seq, 0)) END)
+           AND (${userId} = ANY (x.mentions) OR x.mentions_all)) AS mentions,
+      (SELECT count(*)::int FROM messages x
+         JOIN messages root ON root.id = x.thread_root_id
+         LEFT JOIN thread_reads tr ON tr.root_id = x.thread_root_id AND tr.user_id = ${userId}
+         WHERE x.chat_id = c.id AND x.author_id <> ${userId} AND x.deleted_at IS NULL
+           AND x.seq > COALESCE(tr.read_seq, 0)
+           AND (root.author_id = ${userId} OR tr.user_id IS NOT NULL
+                OR EXISTS (SELECT 1 FROM messages mine WHERE mine.thread_root_id = x.thread_root_id AND mine.author_id = ${userId}))) AS thread_unread
     FROM chat_members me
     JOIN chats c ON c.id = me.chat_id
     LEFT JOIN streams s ON s.id = 'chat:' || c.id
@@ -179,6 +221,7 @@ export async function chatList(q: Queryable, userId: string, chatId: string | nu
     readSeq: r.read_seq,
     unread: r.unread,
     mentions: r.mentions,
+    threadUnread: r.thread_unread,
     lastMessageAt: r.last_message_at.toISOString(),
   }));
 }

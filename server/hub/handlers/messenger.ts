@@ -9,6 +9,7 @@ type Family = {
   mark_read: Handler<'mark_read'>;
   typing: Handler<'typing'>;
   message_pin: Handler<'message_pin'>;
+  thread_read: Handler<'thread_read'>;
 };
 
 /** The messenger's realtime requests: thin adapters into the chats domain, like its HTTP routes. */
@@ -30,6 +31,9 @@ export const messengerHandlers: Family = {
   }),
   message_pin: async ({ svc }, ws, msg) => ({
     message: await chats.pinMessage(svc, ws.getUserData().actor, msg.messageId, msg.pinned),
+  }),
+  thread_read: async ({ svc }, ws, msg) => ({
+    readSeq: await chats.markThreadRead(svc, ws.getUserData().actor, msg.rootId, msg.seq),
   }),
   typing: async ({ svc }, ws, msg) => {
     await chats.announceTyping(svc, ws.getUserData().actor, msg.chatId);
