@@ -60,6 +60,8 @@ export interface ChatSummary {
   id: string;
   kind: 'direct' | 'group';
   title: string;
+  /** A group's picture (members only), or null; direct chats show the other person's avatar. */
+  avatarUrl: string | null;
   memberIds: string[];
   myRole: ChatRole;
   /** The chat stream's latest seq. */

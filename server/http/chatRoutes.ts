@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AddMembersBody, CreateChatBody, MemberRoleBody, RenameChatBody, SendMessageBody } from '../../shared/messenger';
-import { Uuid } from '../../shared/api';
+import { LIMITS, Uuid } from '../../shared/api';
 import { AppError } from '../../shared/errors';
 import * as chats from '../domains/chats/actions';
 import * as members from '../domains/chats/members';
@@ -59,6 +59,27 @@ export const CHAT_ROUTES: Route[] = [
     handle: async (ctx) => {
       await members.renameChat(ctx.svc, actorOf(ctx), param(Uuid, ctx.params.id, 'chat'), ctx.body.title);
       return { json: { ok: true } };
+    },
+  }),
+  route({
+    method: 'PUT', path: '/api/chats/:id/avatar', access: 'session', body: 'raw', maxBytes: LIMITS.avatarBytes,
+    handle: async (ctx) => {
+      await members.setChatAvatar(ctx.svc, actorOf(ctx), param(Uuid, ctx.params.id, 'chat'), ctx.body as Buffer);
+      return { json: { ok: true } };
+    },
+  }),
+  route({
+    method: 'DELETE', path: '/api/chats/:id/avatar', access: 'session',
+    handle: async (ctx) => {
+      await members.setChatAvatar(ctx.svc, actorOf(ctx), param(Uuid, ctx.params.id, 'chat'), null);
+      return { json: { ok: true } };
+    },
+  }),
+  route({
+    method: 'GET', path: '/api/chats/:id/avatar', access: 'session',
+    handle: async (ctx) => {
+      const a = await members.chatAvatar(ctx.svc, actorOf(ctx), param(Uuid, ctx.params.id, 'chat'));
+      return { body: a.image, type: a.type, headers: { 'Cache-Control': 'private, max-age=86400' } };
     },
   }),
   jsonRoute({

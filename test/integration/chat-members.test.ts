@@ -70,6 +70,24 @@ describe('group chats: rename, members, roles, leaving; typing', () => {
     expect((await chatOf(ann, chat)).memberIds).toEqual([ids.ann]);
   });
 
+  it('a group gets a picture from its owner or admins; members see it, outsiders do not', async () => {
+    const PNG = Buffer.from(
+      '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082',
+      'hex',
+    );
+    const chat = await newGroup([ids.ann]);
+    expect((await ann.call('PUT', `/api/chats/${chat}/avatar`, PNG)).status).toBe(403);
+    expect((await owner.call('PUT', `/api/chats/${chat}/avatar`, Buffer.from('<svg/>'))).status).toBe(400);
+    expect((await owner.call('PUT', `/api/chats/${chat}/avatar`, PNG)).status).toBe(200);
+    const url = (await chatOf(ann, chat)).avatarUrl;
+    expect(url).toMatch(new RegExp(`^/api/chats/${chat}/avatar\\?v=1$`));
+    const res = await fetch(hub.url + url, { headers: { cookie: `artel_session=${ann.cookie}` } });
+    expect(res.headers.get('content-type')).toBe('image/png');
+    expect((await cid.get(url)).status).toBe(403);
+    expect((await owner.call('DELETE', `/api/chats/${chat}/avatar`)).status).toBe(200);
+    expect((await chatOf(ann, chat)).avatarUrl).toBeNull();
+  });
+
   it('direct chats keep their two people and their title', async () => {
     const chat = (await ann.post('/api/chats', { kind: 'direct', userId: ids.ben })).body.chat.id;
     expect((await ann.patch(`/api/chats/${chat}`, { title: 'x' })).status).toBe(409);

@@ -4,10 +4,10 @@ import { chatStream, type AddMembersBody, type ChatSummary, type MemberRoleBody 
 import type { Services } from '../../services';
 import type { Unit } from '../../db/unit';
 import type { Actor } from '../people/policy';
-import { enforce } from '../people/actions';
+import { enforce, sniffImage } from '../people/actions';
 import { userStream } from '../streams/access';
 import { streamChannel } from '../streams';
-import { canManageChat, canRemoveMember, canSetMemberRole } from './policy';
+import { canManageChat, canRemoveMember, canSetMemberRole, canUseChat } from './policy';
 import * as repo from './repo';
 
 async function load(svc: Services, actor: Actor, chatId: string) {
@@ -80,4 +80,25 @@ export async function setMemberRole(svc: Services, actor: Actor, chatId: string,
     await repo.setMemberRole(u.tx, chatId, userId, input.role);
     await u.emit(chatStream(chatId), 'member_role_changed', { chatId, userId, role: input.role }, actor.id);
   });
+}
+
+/** Set or clear a group's picture (PNG, JPEG, GIF or WebP by its bytes); members see it change live. */
+export async function setChatAvatar(svc: Services, actor: Actor, chatId: string, data: Buffer | null): Promise<void> {
+  const { chat, role } = await load(svc, actor, chatId);
+  enforce(canManageChat(actor, role, chat.kind), "change this chat's picture");
+  const type = data ? sniffImage(data) : null;
+  if (data && !type) throw new AppError('bad_request', 'The picture must be a PNG, JPEG, GIF or WebP image');
+  await svc.write(async (u) => {
+    await repo.setChatAvatar(u.tx, chatId, data, type);
+    const [summary] = await repo.chatList(u.tx, actor.id, chatId);
+    await toMembers(u, chatId, 'chat_avatar_changed', { chatId, avatarUrl: summary.avatarUrl }, actor.id);
+  });
+}
+
+export async function chatAvatar(svc: Services, actor: Actor, chatId: string) {
+  const { role } = await load(svc, actor, chatId);
+  enforce(canUseChat(actor, role), 'see this chat');
+  const avatar = await repo.chatAvatar(svc.db, chatId);
+  if (!avatar) throw new AppError('not_found', 'No picture');
+  return avatar;
 }

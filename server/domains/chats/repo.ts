@@ -190,7 +190,7 @@ export async function markThreadRead(q: Queryable, rootId: string, userId: strin
 /** The chat list of a user with their counters, most recent activity first. */
 export async function chatList(q: Queryable, userId: string, chatId: string | null = null): Promise<ChatSummary[]> {
   const rows = await q.query(sql`
-    SELECT c.id, c.kind, c.title, c.last_message_at, me.role, me.read_seq, COALESCE(s.head, 0) AS head,
+    SELECT c.id, c.kind, c.title, c.avatar IS NOT NULL AS has_avatar, c.avatar_version, c.last_message_at, me.role, me.read_seq, COALESCE(s.head, 0) AS head,
       (SELECT array_agg(user_id ORDER BY joined_at, user_id) FROM chat_members WHERE chat_id = c.id) AS member_ids,
       (SELECT count(*)::int FROM messages x WHERE x.chat_id = c.id AND x.seq > me.read_seq AND x.thread_root_id IS NULL
          AND x.author_id <> ${userId} AND x.deleted_at IS NULL) AS unread,
@@ -215,6 +215,7 @@ export async function chatList(q: Queryable, userId: string, chatId: string | nu
     id: r.id,
     kind: r.kind,
     title: r.title,
+    avatarUrl: r.has_avatar ? `/api/chats/${r.id}/avatar?v=${r.avatar_version}` : null,
     memberIds: r.member_ids,
     myRole: r.role,
     head: r.head,
@@ -268,4 +269,13 @@ export async function pinned(q: Queryable, chatId: string): Promise<Message[]> {
 export async function readPositions(q: Queryable, chatId: string): Promise<Record<string, number>> {
   const rows = await q.query(sql`SELECT user_id, read_seq FROM chat_members WHERE chat_id = ${chatId}`);
   return Object.fromEntries(rows.map((r) => [r.user_id as string, r.read_seq as number]));
+}
+
+export async function setChatAvatar(q: Queryable, chatId: string, image: Buffer | null, type: string | null): Promise<void> {
+  await q.query(sql`UPDATE chats SET avatar = ${image}, avatar_type = ${type}, avatar_version = avatar_version + 1 WHERE id = ${chatId}`);
+}
+
+export async function chatAvatar(q: Queryable, chatId: string): Promise<{ image: Buffer; type: string } | null> {
+  const rows = await q.query(sql`SELECT avatar, avatar_type FROM chats WHERE id = ${chatId} AND avatar IS NOT NULL`);
+  return rows.length ? { image: rows[0].avatar as Buffer, type: rows[0].avatar_type as string } : null;
 }
