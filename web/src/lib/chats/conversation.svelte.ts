@@ -1,0 +1,99 @@
+/**
+ * The open chat's messages: the newest page first, older pages on demand, live events applied on top.
+ */
+import type { Message } from '$shared/messenger';
+import type { StreamEvent } from '$shared/types';
+import { api } from '../api';
+import { applyChatEvent, mergePage, upsertMessage } from './model';
+
+/** Messages per history page. */
+export const PAGE_SIZE = 50;
+/** Replies loaded when a thread opens (the hub's largest page). */
+const THREAD_PAGE = 200;
+
+export class Conversation {
+  messages = $state<Message[]>([]);
+  loaded = $state(false);
+  failed = $state(false);
+  hasOlder = $state(false);
+  loadingOlder = $state(false);
+
+  private generation = 0;
+
+  constructor(readonly chatId: string) {}
+
+  private page(before?: number) {
+    const q = before ? `&before=${before}` : '';
+    return api.get<{ messages: Message[]; head: number }>(`/api/chats/${this.chatId}/messages?limit=${PAGE_SIZE}${q}`);
+  }
+
+  /** Load (or reload after a stream reset) the newest page; a newer load wins over an older one. */
+  async load(): Promise<void> {
+    const gen = ++this.generation;
+    try {
+      const { messages } = await this.page();
+      if (gen !== this.generation) return;
+      // After a reload, what we had may be stale or have a hole: start over from the newest page.
+      this.messages = this.loaded ? messages : mergePage(this.messages, messages);
+      this.hasOlder = messages.length === PAGE_SIZE;
+      this.loaded = true;
+      this.failed = false;
+    } catch (e) {
+      if (gen !== this.generation) return;
+      this.failed = !this.loaded;
+      console.warn('chat: history failed', e);
+    }
+  }
+
+  /** Load the page before the oldest message shown; resolves true when something was added. */
+  async loadOlder(): Promise<boolean> {
+    if (!this.hasOlder || this.loadingOlder || !this.messages.length) return false;
+    this.loadingOlder = true;
+    const gen = this.generation;
+    try {
+      const { messages } = await this.page(this.messages[0].seq);
+      if (gen !== this.generation) return false;
+      this.messages = mergePage(this.messages, messages);
+      this.hasOlder = messages.length === PAGE_SIZE;
+      return messages.length > 0;
+    } catch (e) {
+      console.warn('chat: older history failed', e);
+      return false;
+    } finally {
+      this.loadingOlder = false;
+    }
+  }
+
+  /** Load a thread: its first message and replies (the main list's pages leave replies out). */
+  async loadThread(rootId: string): Promise<void> {
+    const gen = this.generation;
+    try {
+      const { messages } = await api.get<{ messages: Message[] }>(`/api/chats/${this.chatId}/messages?thread=${rootId}&limit=${THREAD_PAGE}`);
+      if (gen === this.generation) this.messages = mergePage(this.messages, messages);
+    } catch (e) {
+      console.warn('chat: thread failed', e);
+    }
+  }
+
+  apply(ev: StreamEvent): void {
+    this.messages = applyChatEvent(this.messages, ev);
+  }
+
+  /** A message from a request's reply (send, edit, delete, reaction). */
+  put(message: Message): void {
+    if (message.chatId === this.chatId) this.messages = upsertMessage(this.messages, message);
+  }
+
+  find(id: string): Message | undefined {
+    return this.messages.find((m) => m.id === id);
+  }
+
+  /** The newest seq shown. */
+  get lastSeq(): number {
+    return this.messages.length ? this.messages[this.messages.length - 1].seq : 0;
+  }
+
+  close(): void {
+    this.generation++;
+  }
+}
