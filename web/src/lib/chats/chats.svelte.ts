@@ -8,9 +8,11 @@
 import { chatStream, type ChatSummary, type Message } from '$shared/messenger';
 import type { StreamEvent } from '$shared/types';
 import { api } from '../api';
-import type { RealtimeClient } from '../realtime/socket';
+import type { PushFrame, RealtimeClient } from '../realtime/socket';
 import { Conversation } from './conversation.svelte';
-import { applyChatEventToList, applyRead, applyUserEvent, sortChats, totalUnread } from './model';
+import { addTyping, applyThreadRead, clearTyping, countThreadReply, takesPart, TYPING_SEND_MS, type TypingMap } from './extras';
+import { applyChatEventToList, applyRead, applyUserEvent, eventMessage, sortChats, threadReplies, totalUnread } from './model';
+import { notifier } from './notify.svelte';
 import { Sender } from './sender.svelte';
 
 /** Wait this long after the last reason to mark a chat read before telling the hub. */
@@ -23,6 +25,10 @@ class ChatsStore {
   unread = $derived(totalUnread(this.chats));
   conversation = $state<Conversation | null>(null);
   readonly sender = new Sender((m) => this.put(m));
+  /** Who is typing where (expiry times; see extras.typingUsers). */
+  typing = $state<TypingMap>({});
+  /** My read position in each thread this device has learnt (thread_read replies and events). */
+  threadReads = $state<Record<string, number>>({});
 
   private client: RealtimeClient | null = null;
   private myId = '';
@@ -30,6 +36,9 @@ class ChatsStore {
   private stops: (() => void)[] = [];
   private chatSubs = new Map<string, () => void>();
   private readTimer: ReturnType<typeof setTimeout> | null = null;
+  private threadTimer: ReturnType<typeof setTimeout> | null = null;
+  private reloadTimer: ReturnType<typeof setTimeout> | null = null;
+  private lastTyped = new Map<string, number>();
 
   /** Follow my chats on a realtime client (and load the list). */
   attach(client: RealtimeClient, myId: string): void {
@@ -40,6 +49,7 @@ class ChatsStore {
     // Without `after` the stream anchors first and then asks for the snapshot: the list loads (again)
     // after it. Load at once as well, so the list and the send queue show while the socket is down.
     this.stops.push(client.subscribe(`user:${myId}`, (ev) => this.onUserEvent(ev), () => void this.load()));
+    this.stops.push(client.onPush((p) => this.onPush(p)));
     void this.load();
   }
 
@@ -54,6 +64,8 @@ class ChatsStore {
     this.client = null;
     this.generation++;
     this.chats = [];
+    this.typing = {};
+    this.threadReads = {};
     this.loaded = false;
     this.failed = false;
   }
@@ -91,6 +103,11 @@ class ChatsStore {
   }
 
   private onUserEvent(ev: StreamEvent): void {
+    if (ev.event.type === 'thread_read') {
+      const p = ev.event.payload as { chatId?: string; rootId?: string; readSeq?: number } | null;
+      if (p?.chatId && p.rootId && typeof p.readSeq === 'number') this.applyThreadRead(p.chatId, p.rootId, p.readSeq);
+      return;
+    }
     const { chats, exact } = applyUserEvent(this.chats, ev, this.myId);
     this.chats = chats;
     if (!exact) void this.load();
@@ -106,8 +123,71 @@ class ChatsStore {
     const conv = this.conversation?.chatId === chatId ? this.conversation : null;
     const id = (ev.event.payload as { message?: Message } | null)?.message?.id;
     const previous = id ? conv?.find(id) : undefined;
+    const fresh = ev.seq > (this.chat(chatId)?.head ?? Infinity);
     this.chats = applyChatEventToList(this.chats, chatId, ev, this.myId, previous);
     conv?.apply(ev);
+    const m = eventMessage(ev);
+    if (!m || ev.event.type !== 'message_created' || !fresh) return;
+    this.typing = clearTyping(this.typing, chatId, m.authorId);
+    if (m.threadRootId && m.authorId !== this.myId) {
+      // Counted when we know I take part in the thread; otherwise the hub's count decides.
+      if (conv && takesPart(conv.messages, m.threadRootId, this.myId)) this.chats = countThreadReply(this.chats, chatId);
+      else this.reloadSoon();
+    }
+    const chat = this.chat(chatId);
+    if (chat) notifier.message(chat, m, this.myId);
+  }
+
+  /** Pushes that are not stored: someone types, someone's read position moved. */
+  private onPush(p: PushFrame): void {
+    if (typeof p.chatId !== 'string' || typeof p.userId !== 'string' || !this.chat(p.chatId)) return;
+    if (p.type === 'typing' && p.userId !== this.myId) this.typing = addTyping(this.typing, p.chatId, p.userId, Date.now());
+    if (p.type === 'read' && typeof p.readSeq === 'number' && this.conversation?.chatId === p.chatId) {
+      this.conversation.setRead(p.userId, p.readSeq);
+    }
+  }
+
+  /** The user types in a chat's composer: tell the others, at most every few seconds. */
+  typed(chatId: string): void {
+    const now = Date.now();
+    if (!this.client || this.client.status !== 'online' || now - (this.lastTyped.get(chatId) ?? 0) < TYPING_SEND_MS) return;
+    this.lastTyped.set(chatId, now);
+    this.client.request({ type: 'typing', chatId }).catch(() => {});
+  }
+
+  private reloadSoon(): void {
+    if (this.reloadTimer) return;
+    this.reloadTimer = setTimeout(() => {
+      this.reloadTimer = null;
+      void this.load();
+    }, 1000);
+  }
+
+  /** Mark a thread read up to its newest reply, soon (called while its panel is open and visible). */
+  markThreadRead(rootId: string, seq: number): void {
+    if ((this.threadReads[rootId] ?? -1) >= seq) return;
+    if (this.threadTimer) clearTimeout(this.threadTimer);
+    this.threadTimer = setTimeout(() => {
+      this.threadTimer = null;
+      const client = this.client;
+      if (!client) return;
+      client.request({ type: 'thread_read', rootId, seq }).then(
+        ({ readSeq }) => {
+          const chatId = this.conversation?.find(rootId)?.chatId;
+          if (chatId) this.applyThreadRead(chatId, rootId, readSeq);
+        },
+        (e) => console.warn('chats: thread read failed', e),
+      );
+    }, READ_DEBOUNCE_MS);
+  }
+
+  private applyThreadRead(chatId: string, rootId: string, readSeq: number): void {
+    const conv = this.conversation?.chatId === chatId && this.conversation.threads.has(rootId) ? this.conversation : null;
+    const from = this.threadReads[rootId] ?? null;
+    const { chats, exact } = applyThreadRead(this.chats, chatId, conv ? threadReplies(conv.messages, rootId) : null, from, readSeq, this.myId);
+    this.chats = chats;
+    if (from === null || readSeq > from) this.threadReads = { ...this.threadReads, [rootId]: readSeq };
+    if (!exact) this.reloadSoon();
   }
 
   /** A message from a request's reply: shown at once (its event, arriving too, is an idempotent upsert). */
@@ -180,7 +260,8 @@ class ChatsStore {
     req:
       | { type: 'message_edit'; messageId: string; body: string }
       | { type: 'message_delete'; messageId: string }
-      | { type: 'reaction_toggle'; messageId: string; emoji: string },
+      | { type: 'reaction_toggle'; messageId: string; emoji: string }
+      | { type: 'message_pin'; messageId: string; pinned: boolean },
   ): Promise<void> {
     if (!this.client) return;
     const { message } = await this.client.request(req);

@@ -17,6 +17,10 @@ export class Conversation {
   failed = $state(false);
   hasOlder = $state(false);
   loadingOlder = $state(false);
+  /** Each member's read position (for "seen"), from the history page and `read` pushes. */
+  readPositions = $state<Record<string, number>>({});
+  /** Threads whose replies were loaded. */
+  readonly threads = new Set<string>();
 
   private generation = 0;
 
@@ -24,7 +28,13 @@ export class Conversation {
 
   private page(before?: number) {
     const q = before ? `&before=${before}` : '';
-    return api.get<{ messages: Message[]; head: number }>(`/api/chats/${this.chatId}/messages?limit=${PAGE_SIZE}${q}`);
+    return this.get(`limit=${PAGE_SIZE}${q}`);
+  }
+
+  private async get(query: string) {
+    const page = await api.get<{ messages: Message[]; head: number; readPositions?: Record<string, number> }>(`/api/chats/${this.chatId}/messages?${query}`);
+    for (const [id, seq] of Object.entries(page.readPositions ?? {})) this.setRead(id, seq);
+    return page;
   }
 
   /** Load (or reload after a stream reset) the newest page; a newer load wins over an older one. */
@@ -68,11 +78,42 @@ export class Conversation {
   async loadThread(rootId: string): Promise<void> {
     const gen = this.generation;
     try {
-      const { messages } = await api.get<{ messages: Message[] }>(`/api/chats/${this.chatId}/messages?thread=${rootId}&limit=${THREAD_PAGE}`);
-      if (gen === this.generation) this.messages = mergePage(this.messages, messages);
+      const { messages } = await this.get(`thread=${rootId}&limit=${THREAD_PAGE}`);
+      if (gen !== this.generation) return;
+      this.messages = mergePage(this.messages, messages);
+      this.threads.add(rootId);
     } catch (e) {
       console.warn('chat: thread failed', e);
     }
+  }
+
+  /**
+   * Show the history around a message (a search hit): the page around it and the messages after it up
+   * to the newest, so live messages still join a contiguous list.
+   */
+  async jump(seq: number): Promise<void> {
+    const gen = ++this.generation;
+    try {
+      let list = (await this.get(`around=${seq}&limit=${PAGE_SIZE}`)).messages;
+      for (let i = 0; i < 5 && list.length; i++) {
+        const { messages } = await this.get(`after=${list[list.length - 1].seq}&limit=${THREAD_PAGE}`);
+        list = mergePage(list, messages);
+        if (messages.length < THREAD_PAGE) break;
+      }
+      if (gen !== this.generation) return;
+      const last = list.length ? list[list.length - 1].seq : 0;
+      this.messages = mergePage(list, this.messages.filter((m) => m.seq > last));
+      this.hasOlder = true;
+      this.loaded = true;
+      this.failed = false;
+    } catch (e) {
+      if (gen === this.generation) console.warn('chat: jump failed', e);
+    }
+  }
+
+  /** A member's read position moved (never back). */
+  setRead(userId: string, seq: number): void {
+    if ((this.readPositions[userId] ?? -1) < seq) this.readPositions = { ...this.readPositions, [userId]: seq };
   }
 
   apply(ev: StreamEvent): void {

@@ -6,6 +6,7 @@ import { renderMarkdown } from '$shared/markdown';
 import { directory } from '../directory.svelte';
 import { formatDateTime, i18n, t } from '../i18n/index.svelte';
 import { session } from '../session.svelte';
+import { humanSize } from './extras';
 import { directPeer } from './model';
 
 /** What an Avatar needs. */
@@ -64,4 +65,9 @@ export function listTime(iso: string): string {
   const d = new Date(iso);
   if (d.toDateString() === new Date().toDateString()) return clockTime(iso);
   return new Intl.DateTimeFormat(i18n.locale, { day: 'numeric', month: 'short' }).format(d);
+}
+
+/** A file's size, e.g. 1.5 MB / 1,5 МБ. */
+export function fileSize(bytes: number): string {
+  return humanSize(bytes, [t('file.b'), t('file.kb'), t('file.mb'), t('file.gb')], i18n.locale);
 }

@@ -4,7 +4,7 @@
  *
  * Imports from shared/ are relative (not `$shared`) so this module also loads in plain vitest/tsc.
  */
-import type { ChatSummary, Message } from '../../../../shared/messenger';
+import type { ChatSummary, FileRef, Message } from '../../../../shared/messenger';
 import type { StreamEvent } from '../../../../shared/types';
 
 /** Events of a chat stream whose payload is `{message}` (upsert by id). */
@@ -212,7 +212,7 @@ export function timeline(list: Message[]): Message[] {
 }
 
 /** The replies of one thread, oldest first. */
-export function threadReplies(list: Message[], rootId: string): Message[] {
+export function threadReplies<M extends Message>(list: M[], rootId: string): M[] {
   return list.filter((m) => m.threadRootId === rootId);
 }
 
@@ -261,7 +261,7 @@ export type ShownMessage = Message & { pending?: 'queued' | 'failed' };
  */
 export function withPending(
   stored: Message[],
-  queue: { clientId: string; chatId: string; body: string; threadRootId?: string; createdAt: string; state: 'queued' | 'failed' }[],
+  queue: { clientId: string; chatId: string; body: string; threadRootId?: string; attachments?: FileRef[]; createdAt: string; state: 'queued' | 'failed' }[],
   authorId: string,
 ): ShownMessage[] {
   const sent = new Set(stored.filter((m) => m.authorId === authorId).map((m) => m.clientId));
@@ -284,7 +284,7 @@ export function withPending(
           editedAt: null,
           deletedAt: null,
           reactions: [],
-          attachments: [],
+          attachments: i.attachments ?? [],
           pinnedAt: null,
           pinnedBy: null,
           forwardedFrom: null,

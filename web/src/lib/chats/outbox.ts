@@ -8,12 +8,15 @@
  * Imports from shared/ are relative (not `$shared`) so this module also loads in plain vitest/tsc.
  */
 import type { ErrorCode } from '../../../../shared/errors';
+import type { FileRef } from '../../../../shared/messenger';
 
 export interface OutboxItem {
   clientId: string;
   chatId: string;
   body: string;
   threadRootId?: string;
+  /** Files already uploaded, sent as `fileIds` (and shown while pending). */
+  attachments?: FileRef[];
   /** When it was written (shown as its time while pending). */
   createdAt: string;
   /** 'queued' waits for its turn; 'failed' was refused and waits for retry or discard. */

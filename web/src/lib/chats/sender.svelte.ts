@@ -4,7 +4,7 @@
  * connection is up, always with the item's own clientId, so the hub stores each message once however
  * often it is resent. A refusal that will not change on retry marks the item "not sent".
  */
-import type { Message } from '$shared/messenger';
+import type { FileRef, Message } from '$shared/messenger';
 import type { RealtimeClient } from '../realtime/socket';
 import { isRetryable, loadOutbox, nextQueued, saveOutbox, withState, withoutItem, type OutboxItem } from './outbox';
 
@@ -48,12 +48,13 @@ export class Sender {
   }
 
   /** Queue a new message and start sending; returns its clientId. */
-  send(chatId: string, body: string, threadRootId?: string): string {
+  send(chatId: string, body: string, threadRootId?: string, attachments: FileRef[] = []): string {
     const item: OutboxItem = {
       clientId: crypto.randomUUID(),
       chatId,
       body,
       ...(threadRootId ? { threadRootId } : {}),
+      ...(attachments.length ? { attachments } : {}),
       createdAt: new Date().toISOString(),
       state: 'queued',
     };
@@ -91,6 +92,7 @@ export class Sender {
             clientId: item.clientId,
             body: item.body,
             ...(item.threadRootId ? { threadRootId: item.threadRootId } : {}),
+            ...(item.attachments?.length ? { fileIds: item.attachments.map((f) => f.id) } : {}),
           });
           if (this.client !== client) return;
           // Show the stored message before dropping the pending one: no flicker, never twice.

@@ -27,6 +27,9 @@ export { RealtimeError } from './types';
 export type { ConnectionStatus, EventHandler, PresenceHandler, RealtimeOptions, ReloadHandler } from './types';
 export type { RequestMessage, StatusHandler, SubscribeOptions, WebSocketLike } from './types';
 
+/** A push frame the client does not handle itself (`typing`, `read`, …): its type and fields. */
+export type PushFrame = { type: string } & Record<string, unknown>;
+
 /** The ws:/wss: URL of `/ws` on the page's own origin. */
 export function realtimeUrl(location: { protocol: string; host: string }): string {
   return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
@@ -45,11 +48,13 @@ export class RealtimeClient {
   private readonly subs: StreamSubscriptions;
   private readonly statusHandlers: Listeners<[ConnectionStatus]>;
   private readonly presenceHandlers: Listeners<[string, PresenceStatus]>;
+  private readonly pushHandlers: Listeners<[PushFrame]>;
 
   constructor(options: RealtimeOptions) {
     this.opts = resolveOptions(options);
     this.statusHandlers = new Listeners(this.log, 'status');
     this.presenceHandlers = new Listeners(this.log, 'presence');
+    this.pushHandlers = new Listeners(this.log, 'push');
     this.requests = new RequestTracker(this.opts.requestTimeoutMs, this.log);
     this.subs = new StreamSubscriptions({
       isRunning: () => this.running,
@@ -109,6 +114,11 @@ export class RealtimeClient {
   /** Listen to presence pushes. */
   onPresence(handler: PresenceHandler): () => void {
     return this.presenceHandlers.add(handler);
+  }
+
+  /** Listen to other pushes that are neither replies, events nor presence (e.g. `typing`, `read`). */
+  onPush(handler: (frame: PushFrame) => void): () => void {
+    return this.pushHandlers.add(handler);
   }
 
   /**
@@ -298,6 +308,8 @@ export class RealtimeClient {
       this.subs.onEventFrame(msg as unknown as StreamEvent);
     } else if (msg.type === 'presence' && typeof msg.userId === 'string') {
       this.presenceHandlers.emit(msg.userId, msg.status as PresenceStatus);
+    } else if (typeof msg.type === 'string') {
+      this.pushHandlers.emit(msg as PushFrame);
     }
   }
 }

@@ -1,0 +1,127 @@
+/**
+ * Chat extras in a real browser against a real hub: typing indicators, files (an image thumbnail on the
+ * other side, a text file that downloads, the size limit shown clearly), and search that finds a Russian
+ * word form and opens the chat at the hit, highlighted.
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startTestHub, type TestHub } from '../helpers/hub';
+import { addColleague, registerOwner, type ApiClient } from '../helpers/client';
+
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = fs.existsSync(CHROMIUM);
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+
+/** Script errors and dialogs of the given pages, collected into one list (it must stay empty). */
+function collectProblems(pages: Record<string, Page>): string[] {
+  const out: string[] = [];
+  for (const [name, page] of Object.entries(pages)) {
+    page.on('pageerror', (e) => out.push(`${name}: ${e.message}`));
+    page.on('dialog', (d) => void d.dismiss().then(() => out.push(`${name}: dialog ${d.message()}`)));
+  }
+  return out;
+}
+
+async function signedInContext(browser: Browser, hub: TestHub, client: ApiClient): Promise<BrowserContext> {
+  const ctx = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+  ctx.setDefaultTimeout(15_000);
+  await ctx.addCookies([{ name: 'artel_session', value: client.cookie!, url: hub.url }]);
+  return ctx;
+}
+
+const messages = (p: Page, text: string) => p.locator('[data-testid=message-list] [data-testid=message]').filter({ hasText: text });
+const fileInput = (p: Page) => p.locator('[data-testid=composer] [data-testid=composer-file-input]').first();
+
+describe.skipIf(!haveChromium)(`chat extras (browser)${haveChromium ? '' : `: skipped, ${CHROMIUM} is missing`}`, () => {
+  let hub: TestHub;
+  let browser: Browser;
+  let olga: ApiClient;
+  let chatId: string;
+  let a: Page;
+  let b: Page;
+  let problems: string[] = [];
+
+  beforeAll(async () => {
+    [hub, browser] = await Promise.all([
+      startTestHub({ env: { MAX_UPLOAD_MB: '1' } }),
+      chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking'] }),
+    ]);
+    olga = await registerOwner(hub.url);
+    const bob = await addColleague(olga, 'bob@example.com', 'Bob Builder');
+    const bobId = (await bob.get('/api/me')).body.user.id;
+    chatId = (await olga.post('/api/chats', { kind: 'direct', userId: bobId })).body.chat.id;
+    a = await (await signedInContext(browser, hub, olga)).newPage();
+    b = await (await signedInContext(browser, hub, bob)).newPage();
+    problems = collectProblems({ A: a, B: b });
+    await Promise.all([a.goto(`${hub.url}/app/chats/${chatId}`), b.goto(`${hub.url}/app/chats/${chatId}`)]);
+    for (const p of [a, b]) await p.locator('aside [data-testid=connection][data-status=online]').waitFor();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await hub?.stop();
+  });
+
+  it('shows who is typing to the other person only', async () => {
+    await a.locator('[data-testid=composer] [data-testid=composer-input]').pressSequentially('Hel');
+    await b.locator('[data-testid=typing]').filter({ hasText: 'Olga Owner is typing…' }).waitFor();
+    expect(await a.locator('[data-testid=typing]').textContent()).toBe('');
+    await a.locator('[data-testid=composer] [data-testid=composer-input]').fill('');
+    // It expires after a few seconds without new pushes.
+    await b.locator('[data-testid=typing]').filter({ hasText: 'typing' }).waitFor({ state: 'detached', timeout: 10_000 });
+  });
+
+  it('sends an image (a thumbnail on the other side) and a text file that downloads; too large is refused clearly', async () => {
+    await fileInput(a).setInputFiles({ name: 'dot.png', mimeType: 'image/png', buffer: PNG });
+    await a.locator('[data-testid=upload][data-state=done]').waitFor();
+    await a.click('[data-testid=composer-send]');
+    const thumb = messages(b, '').locator('[data-testid=attachment-image] img').last();
+    await thumb.waitFor();
+    await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(1);
+    expect(await thumb.locator('..').getAttribute('target')).toBe('_blank');
+
+    await fileInput(a).setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('meeting notes\n') });
+    await a.locator('[data-testid=upload][data-state=done]').waitFor();
+    await a.locator('[data-testid=composer] [data-testid=composer-input]').fill('see the notes');
+    await a.locator('[data-testid=composer] [data-testid=composer-input]').press('Enter');
+    const chip = messages(b, 'see the notes').locator('[data-testid=attachment-file]');
+    await chip.filter({ hasText: 'notes.txt' }).filter({ hasText: '14 B' }).waitFor();
+    const [download] = await Promise.all([b.waitForEvent('download'), chip.click()]);
+    expect(download.suggestedFilename()).toBe('notes.txt');
+    expect(fs.readFileSync((await download.path())!, 'utf8')).toBe('meeting notes\n');
+
+    await fileInput(a).setInputFiles({ name: 'big.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(1_200_000, 1) });
+    await a.locator('[data-testid=upload-error]').filter({ hasText: '“big.bin” is too large to upload.' }).waitFor();
+    expect(await a.locator('[data-testid=composer-send]').isDisabled()).toBe(true);
+  });
+
+  it('finds a Russian word form and opens the chat at the hit, highlighted', async () => {
+    const say = async (body: string) => {
+      const clientId = randomUUID();
+      for (;;) {
+        const r = await olga.post(`/api/chats/${chatId}/messages`, { clientId, body });
+        if (r.status !== 429) return expect(r.status).toBe(201);
+        await new Promise((ok) => setTimeout(ok, 250)); // sends are rate limited per person
+      }
+    };
+    await say('договоры подписаны');
+    // Enough later messages that the hit is not on the newest page.
+    for (let i = 0; i < 60; i++) await say(`filler ${i}`);
+    await b.reload();
+    await messages(b, 'filler 59').waitFor();
+    expect(await messages(b, 'договоры подписаны').count()).toBe(0);
+
+    await b.locator('[data-testid=chat-search]').fill('договор');
+    const hit = b.locator('[data-testid=search-hit]').first();
+    await hit.locator('mark').filter({ hasText: 'договоры' }).waitFor();
+    expect(await hit.textContent()).toContain('Olga Owner');
+    await hit.click();
+    await b.waitForURL(/\?at=\d+/);
+    const found = messages(b, 'договоры подписаны');
+    await found.and(b.locator('.highlighted')).waitFor();
+    expect(await found.isVisible()).toBe(true);
+    expect(problems).toEqual([]);
+  });
+});
