@@ -44,6 +44,8 @@ describe('threads: their own page and unread state; jumping to a message', () =>
     const read = await ownerRt.request({ type: 'thread_read', rootId: root.id, seq: thread[2].seq });
     expect(read.readSeq).toBe(thread[2].seq);
     expect(await summary(owner)).toMatchObject({ unread: 0, threadUnread: 0, mentions: 0 });
+    expect((await owner.get(`/api/chats/${chat}/messages?thread=${root.id}`)).body.threadReadSeq).toBe(thread[2].seq);
+    expect((await bob.get(`/api/chats/${chat}/messages?thread=${root.id}`)).body.threadReadSeq).toBe(0);
 
     expect((await owner.get(`/api/chats/${chat}/messages?thread=${thread[1].id}`)).status).toBe(404);
     const eve = await addColleague(owner, 'eve@example.com', 'Eve');

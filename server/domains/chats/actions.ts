@@ -80,7 +80,11 @@ export async function chatHistory(svc: Services, actor: Actor, chatId: string, p
     if (!root || root.chatId !== chatId || root.threadRootId) throw new AppError('not_found', 'No such thread in this chat');
   }
   const messages = await repo.history(svc.db, chatId, { ...page, limit: Math.min(Math.max(page.limit, 1), PAGE_MAX) });
-  return { messages, head: await streamHead(svc.db, chatStream(chatId)), readPositions: await repo.readPositions(svc.db, chatId) };
+  const head = await streamHead(svc.db, chatStream(chatId));
+  const readPositions = await repo.readPositions(svc.db, chatId);
+  // A thread page also says how far the reader has read that thread (0: never opened).
+  if (page.thread) return { messages, head, readPositions, threadReadSeq: await repo.threadReadSeq(svc.db, page.thread, actor.id) };
+  return { messages, head, readPositions };
 }
 
 function mentionsOf(body: string, members: string[], authorId: string) {

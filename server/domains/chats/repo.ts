@@ -178,6 +178,12 @@ export async function history(q: Queryable, chatId: string, p: PageOf): Promise<
   return (await page(cond, 'DESC', p.limit)).map(toMessage).reverse();
 }
 
+/** A member's read position in a thread, 0 when they never read it. */
+export async function threadReadSeq(q: Queryable, rootId: string, userId: string): Promise<number> {
+  const rows = await q.query(sql`SELECT read_seq FROM thread_reads WHERE root_id = ${rootId} AND user_id = ${userId}`);
+  return rows.length ? (rows[0].read_seq as number) : 0;
+}
+
 /** Move a thread read position forward; returns it. */
 export async function markThreadRead(q: Queryable, rootId: string, userId: string, seq: number): Promise<number> {
   const [row] = await q.query(sql`
