@@ -21,6 +21,8 @@ export class Conversation {
   readPositions = $state<Record<string, number>>({});
   /** Threads whose replies were loaded. */
   readonly threads = new Set<string>();
+  /** My read position in each loaded thread, as the hub said when it was loaded. */
+  threadReadSeqs = $state<Record<string, number>>({});
 
   private generation = 0;
 
@@ -32,7 +34,9 @@ export class Conversation {
   }
 
   private async get(query: string) {
-    const page = await api.get<{ messages: Message[]; head: number; readPositions?: Record<string, number> }>(`/api/chats/${this.chatId}/messages?${query}`);
+    const page = await api.get<{ messages: Message[]; head: number; readPositions?: Record<string, number>; threadReadSeq?: number }>(
+      `/api/chats/${this.chatId}/messages?${query}`,
+    );
     for (const [id, seq] of Object.entries(page.readPositions ?? {})) this.setRead(id, seq);
     return page;
   }
@@ -78,9 +82,10 @@ export class Conversation {
   async loadThread(rootId: string): Promise<void> {
     const gen = this.generation;
     try {
-      const { messages } = await this.get(`thread=${rootId}&limit=${THREAD_PAGE}`);
+      const { messages, threadReadSeq } = await this.get(`thread=${rootId}&limit=${THREAD_PAGE}`);
       if (gen !== this.generation) return;
       this.messages = mergePage(this.messages, messages);
+      if (typeof threadReadSeq === 'number') this.threadReadSeqs = { ...this.threadReadSeqs, [rootId]: threadReadSeq };
       this.threads.add(rootId);
     } catch (e) {
       console.warn('chat: thread failed', e);
