@@ -1,0 +1,58 @@
+import type { ReadyMessage, ServerCommand, ServerEvent } from '../lib/common';
+
+/**
+ * The life of a server child process: start, say ready over IPC, answer CPU-time questions, stop when
+ * told or when the orchestrator goes away (the IPC channel closes), and never outlive a hard deadline.
+ */
+export function serveChild(start: () => Promise<{ ready: Omit<ReadyMessage, 'ev'>; stop: () => Promise<void> }>): void {
+  const say = (m: ServerEvent) => process.send?.(m);
+  const deadline = Number(process.env.BENCH_CHILD_MAX_SECONDS || 900);
+  const guard = setTimeout(() => {
+    process.stderr.write(`bench server child: ${deadline}s deadline passed, exiting\n`);
+    process.exit(3);
+  }, deadline * 1000);
+  guard.unref();
+
+  let stop: (() => Promise<void>) | null = null;
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    const force = setTimeout(() => process.exit(code || 4), 20_000);
+    force.unref();
+    try {
+      await stop?.();
+    } catch (err) {
+      process.stderr.write(`bench server child: stop failed: ${String(err)}\n`);
+    }
+    say({ ev: 'stopped' });
+    // Let the IPC message leave before the process ends.
+    setTimeout(() => process.exit(code), 50);
+  };
+
+  process.on('message', (m: ServerCommand) => {
+    if (m.cmd === 'cpu') {
+      const u = process.cpuUsage();
+      say({ ev: 'cpu', id: m.id, micros: u.user + u.system });
+    } else if (m.cmd === 'stop') void shutdown(0);
+  });
+  process.on('disconnect', () => void shutdown(0));
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => void shutdown(0));
+
+  start()
+    .then((s) => {
+      stop = s.stop;
+      say({ ev: 'ready', ...s.ready });
+    })
+    .catch((err) => {
+      say({ ev: 'failed', error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+      setTimeout(() => process.exit(1), 50);
+    });
+}
+
+/** A required environment variable of a server child. */
+export function need(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set (server children are started by bench/run.ts)`);
+  return v;
+}
