@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { PROTOCOL_VERSION } from '../../shared/protocol';
 
@@ -157,6 +158,11 @@ export class RealtimeClient {
     });
   }
 
+  /** Send a chat message with a fresh client id (extra fields: threadRootId, fileIds, forwardOf). */
+  sendMessage(chatId: string, body: string, extra: Record<string, unknown> = {}): Promise<any> {
+    return this.request({ type: 'message_send', chatId, clientId: randomUUID(), body, ...extra });
+  }
+
   sendRaw(data: string | Buffer): void {
     this.ws.send(data);
   }
@@ -189,4 +195,11 @@ export class RealtimeClient {
   close(): void {
     this.ws.close();
   }
+}
+
+/** The user ids of signed-in clients, by the names the test gives them. */
+export async function idsOf(clients: Record<string, ApiClient>): Promise<Record<string, string>> {
+  const ids: Record<string, string> = {};
+  for (const [name, c] of Object.entries(clients)) ids[name] = (await c.get('/api/me')).body.user.id;
+  return ids;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub, type TestHub } from '../helpers/hub';
-import { addColleague, RealtimeClient, registerOwner, type ApiClient } from '../helpers/client';
+import { addColleague, idsOf, RealtimeClient, registerOwner, type ApiClient } from '../helpers/client';
 
 describe('group chats: rename, members, roles, leaving; typing', () => {
   let hub: TestHub;
@@ -18,7 +18,7 @@ describe('group chats: rename, members, roles, leaving; typing', () => {
     ann = await addColleague(owner, 'ann@example.com', 'Ann');
     ben = await addColleague(owner, 'ben@example.com', 'Ben');
     cid = await addColleague(owner, 'cid@example.com', 'Cid');
-    for (const [name, c] of Object.entries({ owner, ann, ben, cid })) ids[name] = (await c.get('/api/me')).body.user.id;
+    Object.assign(ids, await idsOf({ owner, ann, ben, cid }));
   });
   afterAll(() => hub.stop());
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub, type TestHub } from '../helpers/hub';
-import { addColleague, RealtimeClient, registerOwner, type ApiClient } from '../helpers/client';
+import { addColleague, idsOf, RealtimeClient, registerOwner, type ApiClient } from '../helpers/client';
 import { runMentionDigest } from '../../server/domains/notifications/digest';
 
 describe('e-mail digest of unread mentions for people who are offline', () => {
@@ -19,7 +19,7 @@ describe('e-mail digest of unread mentions for people who are offline', () => {
     bob = await addColleague(owner, 'bob@example.com', 'Bob');
     carol = await addColleague(owner, 'carol@example.com', 'Carol');
     await carol.patch('/api/me', { locale: 'ru' });
-    for (const [name, c] of Object.entries({ owner, bob, carol })) ids[name] = (await c.get('/api/me')).body.user.id;
+    Object.assign(ids, await idsOf({ owner, bob, carol }));
   });
   afterAll(() => hub.stop());
 

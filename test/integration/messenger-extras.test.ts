@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub, type TestHub } from '../helpers/hub';
-import { addColleague, RealtimeClient, registerOwner, type ApiClient } from '../helpers/client';
+import { addColleague, idsOf, RealtimeClient, registerOwner, type ApiClient } from '../helpers/client';
 
 describe('messenger: pins, forwards, seen-by, flood limits', () => {
   let hub: TestHub;
@@ -10,15 +9,14 @@ describe('messenger: pins, forwards, seen-by, flood limits', () => {
   let eve: ApiClient;
   const ids: Record<string, string> = {};
   let chat: string;
-  const send = (rt: RealtimeClient, chatId: string, body: string, extra: Record<string, unknown> = {}) =>
-    rt.request({ type: 'message_send', chatId, clientId: randomUUID(), body, ...extra });
+  const send = (rt: RealtimeClient, chatId: string, body: string, extra: Record<string, unknown> = {}) => rt.sendMessage(chatId, body, extra);
 
   beforeAll(async () => {
     hub = await startTestHub();
     owner = await registerOwner(hub.url);
     bob = await addColleague(owner, 'bob@example.com', 'Bob');
     eve = await addColleague(owner, 'eve@example.com', 'Eve');
-    for (const [name, c] of Object.entries({ owner, bob, eve })) ids[name] = (await c.get('/api/me')).body.user.id;
+    Object.assign(ids, await idsOf({ owner, bob, eve }));
     chat = (await owner.post('/api/chats', { kind: 'group', title: 'Ops', memberIds: [ids.bob] })).body.chat.id;
   });
   afterAll(() => hub.stop());

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub, type TestHub } from '../helpers/hub';
-import { addColleague, RealtimeClient, registerOwner, type ApiClient } from '../helpers/client';
+import { addColleague, idsOf, RealtimeClient, registerOwner, type ApiClient } from '../helpers/client';
 import { MAX_MESSAGE_CHARS } from '../../shared/messenger';
 
 describe('messenger: chats, messages, counters', () => {
@@ -13,8 +13,7 @@ describe('messenger: chats, messages, counters', () => {
   const ids: Record<string, string> = {};
   let group: string;
 
-  const send = (rt: RealtimeClient, chatId: string, body: string, extra: Record<string, unknown> = {}) =>
-    rt.request({ type: 'message_send', chatId, clientId: randomUUID(), body, ...extra });
+  const send = (rt: RealtimeClient, chatId: string, body: string, extra: Record<string, unknown> = {}) => rt.sendMessage(chatId, body, extra);
 
   beforeAll(async () => {
     hub = await startTestHub();
@@ -22,7 +21,7 @@ describe('messenger: chats, messages, counters', () => {
     bob = await addColleague(owner, 'bob@example.com', 'Bob');
     carol = await addColleague(owner, 'carol@example.com', 'Carol');
     dave = await addColleague(owner, 'dave@example.com', 'Dave');
-    for (const [name, c] of Object.entries({ owner, bob, carol, dave })) ids[name] = (await c.get('/api/me')).body.user.id;
+    Object.assign(ids, await idsOf({ owner, bob, carol, dave }));
     const r = await owner.post('/api/chats', { kind: 'group', title: 'Sales', memberIds: [ids.bob, ids.carol] });
     expect(r.status).toBe(201);
     group = r.body.chat.id;

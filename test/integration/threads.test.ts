@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub, type TestHub } from '../helpers/hub';
-import { addColleague, RealtimeClient, registerOwner, type ApiClient } from '../helpers/client';
+import { addColleague, idsOf, RealtimeClient, registerOwner, type ApiClient } from '../helpers/client';
 
 describe('threads: their own page and unread state; jumping to a message', () => {
   let hub: TestHub;
@@ -17,7 +17,7 @@ describe('threads: their own page and unread state; jumping to a message', () =>
     owner = await registerOwner(hub.url);
     bob = await addColleague(owner, 'bob@example.com', 'Bob');
     carol = await addColleague(owner, 'carol@example.com', 'Carol');
-    for (const [name, c] of Object.entries({ owner, bob, carol })) ids[name] = (await c.get('/api/me')).body.user.id;
+    Object.assign(ids, await idsOf({ owner, bob, carol }));
     chat = (await owner.post('/api/chats', { kind: 'group', title: 'Threads', memberIds: [ids.bob, ids.carol] })).body.chat.id;
   });
   afterAll(() => hub.stop());
