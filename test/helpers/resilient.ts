@@ -81,13 +81,19 @@ export class ResilientChatClient {
     }
   }
 
-  /** Wait until everything up to `head` has arrived, reconnecting if the socket drops meanwhile. */
+  /**
+   * Wait until everything up to `head` has arrived, reconnecting if the socket drops, and filling gaps
+   * from the stored events as a real client does: the bus is at-most-once (a node killed between its
+   * commit and its publish never announces that event).
+   */
   async catchUp(head: number, ms = 15_000): Promise<void> {
     const until = Date.now() + ms;
     while (this.contiguous() < head) {
       if (Date.now() > until) throw new Error(`stuck at ${this.contiguous()} of ${head}`);
-      if (!this.rt) await this.connect();
-      await new Promise((r) => setTimeout(r, 50));
+      const rt = this.rt ?? (await this.connect());
+      const r = await rt.request({ type: 'fetch', stream: `chat:${this.chatId}`, after: this.contiguous() }).catch(() => null);
+      if (r?.ok) for (const e of r.events) this.received.set(e.seq, { type: 'event', ...e });
+      else await new Promise((res) => setTimeout(res, 50));
     }
   }
 
