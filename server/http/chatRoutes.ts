@@ -6,7 +6,7 @@ import * as chats from '../domains/chats/actions';
 import * as members from '../domains/chats/members';
 import * as search from '../domains/search/actions';
 import * as files from '../domains/files/actions';
-import { actorOf, jsonRoute, param, route, type Route } from './router';
+import { actorOf, imageReply, jsonRoute, param, route, type Route } from './router';
 
 const Seq = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const Limit = z.coerce.number().int().min(1).max(chats.PAGE_MAX);
@@ -78,8 +78,7 @@ export const CHAT_ROUTES: Route[] = [
   route({
     method: 'GET', path: '/api/chats/:id/avatar', access: 'session',
     handle: async (ctx) => {
-      const a = await members.chatAvatar(ctx.svc, actorOf(ctx), param(Uuid, ctx.params.id, 'chat'));
-      return { body: a.image, type: a.type, headers: { 'Cache-Control': 'private, max-age=86400' } };
+      return imageReply(await members.chatAvatar(ctx.svc, actorOf(ctx), param(Uuid, ctx.params.id, 'chat')));
     },
   }),
   jsonRoute({

@@ -101,3 +101,8 @@ export function actorOf(ctx: RouteContext<unknown>): Actor {
   if (!ctx.actor) throw new AppError('unauthenticated', 'Sign in first');
   return ctx.actor;
 }
+
+/** An avatar or picture stored in the database, as a privately cached image answer. */
+export function imageReply(a: { image: Buffer; type: string }): Reply {
+  return { body: a.image, type: a.type, headers: { 'Cache-Control': 'private, max-age=86400' } };
+}

@@ -8,7 +8,7 @@ import * as people from '../domains/people/actions';
 import * as invitations from '../domains/invitations/actions';
 import { canAdminister } from '../domains/people/policy';
 import { toMe } from '../domains/people/repo';
-import { actorOf, jsonRoute, param, route, type Route } from './router';
+import { actorOf, imageReply, jsonRoute, param, route, type Route } from './router';
 import { AppError } from '../../shared/errors';
 import { CHAT_ROUTES, FILE_ROUTES, SEARCH_ROUTES } from './chatRoutes';
 
@@ -62,8 +62,7 @@ export const ROUTES: Route[] = [
   route({
     method: 'GET', path: '/api/users/:id/avatar', access: 'session',
     handle: async (ctx) => {
-      const a = await people.getAvatar(ctx.svc, actorOf(ctx), param(Uuid, ctx.params.id, 'user'));
-      return { body: a.image, type: a.type, headers: { 'Cache-Control': 'private, max-age=86400' } };
+      return imageReply(await people.getAvatar(ctx.svc, actorOf(ctx), param(Uuid, ctx.params.id, 'user')));
     },
   }),
   jsonRoute({

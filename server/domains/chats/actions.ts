@@ -128,13 +128,15 @@ export async function sendMessage(
         chatStream(input.chatId),
         'message_created',
         async (seq: number) => {
-          await repo.insertMessage(u.tx, {
+          // The row first (the files point at it), then its files; nothing is read back.
+          message = await repo.insertMessage(u.tx, {
             id, chatId: input.chatId, seq, authorId: actor.id, clientId: input.clientId, body,
             threadRootId: input.threadRootId ?? null, mentions, mentionsAll, forwardedFrom,
           });
-          await attachFiles(u.tx, actor.id, input.chatId, id, fileIds);
-          if (forward) await copyAttachments(u.tx, forward.id, input.chatId, id, actor.id);
-          message = (await repo.findMessage(u.tx, id))!;
+          message.attachments = [
+            ...(await attachFiles(u.tx, actor.id, input.chatId, id, fileIds)),
+            ...(forward ? await copyAttachments(u.tx, forward.id, input.chatId, id, actor.id) : []),
+          ];
           return { message };
         },
         actor.id,

@@ -1,5 +1,5 @@
 import { sql, type Queryable } from '../../db/pool';
-import type { ChatRole, ChatSummary, Message, Reaction } from '../../../shared/messenger';
+import type { ChatRole, ChatSummary, FileRef, Message, Reaction } from '../../../shared/messenger';
 import { toFileRef } from '../files/actions';
 
 export interface ChatRow {
@@ -107,12 +107,27 @@ export async function insertMessage(
     id: string; chatId: string; seq: number; authorId: string; clientId: string; body: string; threadRootId: string | null;
     mentions: string[]; mentionsAll: boolean; forwardedFrom: Message['forwardedFrom'];
   },
-): Promise<void> {
-  await q.query(sql`
+  attachments: FileRef[] = [],
+): Promise<Message> {
+  const [row] = await q.query(sql`
     INSERT INTO messages (id, chat_id, seq, author_id, client_id, body, thread_root_id, mentions, mentions_all, forwarded_from)
     VALUES (${m.id}, ${m.chatId}, ${m.seq}, ${m.authorId}, ${m.clientId}, ${m.body}, ${m.threadRootId}, ${m.mentions}::uuid[],
-            ${m.mentionsAll}, ${m.forwardedFrom ? JSON.stringify(m.forwardedFrom) : null}::jsonb)`);
+            ${m.mentionsAll}, ${m.forwardedFrom ? JSON.stringify(m.forwardedFrom) : null}::jsonb)
+    RETURNING created_at`);
   await q.query(sql`UPDATE chats SET last_message_at = now() WHERE id = ${m.chatId}`);
+  // A new message has no reactions, replies or pin yet: build it here rather than read it back (hot path).
+  return {
+    ...m,
+    createdAt: row.created_at.toISOString(),
+    editedAt: null,
+    deletedAt: null,
+    reactions: [],
+    attachments,
+    pinnedAt: null,
+    pinnedBy: null,
+    replyCount: 0,
+    lastReplySeq: null,
+  };
 }
 
 export async function editMessage(q: Queryable, id: string, body: string, mentions: string[], mentionsAll: boolean): Promise<Message> {

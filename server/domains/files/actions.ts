@@ -42,14 +42,22 @@ export async function uploadFile(svc: Services, actor: Actor, chatId: string, na
   return toFileRef(row);
 }
 
+/** Files in the order a message lists them (as the message query orders them). */
+function inOrder(rows: any[]): FileRef[] {
+  return rows
+    .sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map(toFileRef);
+}
+
 /** Bind uploaded files to a new message: the sender's own, from the same chat, not yet attached. */
-export async function attachFiles(q: Queryable, authorId: string, chatId: string, messageId: string, fileIds: string[]): Promise<void> {
-  if (!fileIds.length) return;
+export async function attachFiles(q: Queryable, authorId: string, chatId: string, messageId: string, fileIds: string[]): Promise<FileRef[]> {
+  if (!fileIds.length) return [];
   const rows = await q.query(sql`
     UPDATE files SET message_id = ${messageId}
     WHERE id = ANY(${fileIds}::uuid[]) AND uploader_id = ${authorId} AND chat_id = ${chatId} AND message_id IS NULL
-    RETURNING id`);
+    RETURNING id, name, size, mime, is_image, created_at`);
   if (rows.length !== new Set(fileIds).size) throw new AppError('bad_request', 'Some files cannot be attached: upload them to this chat first');
+  return inOrder(rows);
 }
 
 /** The file and its bytes, for members of its chat only. */
@@ -62,9 +70,11 @@ export async function downloadFile(svc: Services, actor: Actor, id: string) {
 }
 
 /** Give a forwarded copy the original's files: new rows in the target chat over the same stored bytes. */
-export async function copyAttachments(q: Queryable, fromMessageId: string, chatId: string, messageId: string, uploaderId: string): Promise<void> {
-  await q.query(sql`
+export async function copyAttachments(q: Queryable, fromMessageId: string, chatId: string, messageId: string, uploaderId: string): Promise<FileRef[]> {
+  const rows = await q.query(sql`
     INSERT INTO files (id, sha256, size, name, mime, is_image, uploader_id, chat_id, message_id)
     SELECT gen_random_uuid(), sha256, size, name, mime, is_image, ${uploaderId}, ${chatId}, ${messageId}
-    FROM files WHERE message_id = ${fromMessageId} ORDER BY created_at, id`);
+    FROM files WHERE message_id = ${fromMessageId} ORDER BY created_at, id
+    RETURNING id, name, size, mime, is_image, created_at`);
+  return inOrder(rows);
 }
