@@ -25,6 +25,11 @@ export interface FileRef {
   mime: string;
   isImage: boolean;
   url: string;
+  /** Images: a WebP within 640x640, auto-rotated, first frame only (members of the chat only). */
+  previewUrl?: string;
+  /** Images: the original's size as displayed (after EXIF rotation), to reserve its box before loading. */
+  width?: number;
+  height?: number;
 }
 
 /** Most files one message may carry. */

@@ -111,7 +111,10 @@ function fileNameHeader(value: string | undefined): string {
   }
 }
 
-/** Sharing files in chats: upload (raw body; name in X-File-Name, URL-encoded) and download. */
+/** Stored bytes never change (a new upload gets a new id): cached privately; sandboxed, should one be opened as a page. */
+const FILE_HEADERS = { 'Cache-Control': 'private, max-age=86400', 'Content-Security-Policy': "sandbox; default-src 'none'" };
+
+/** Sharing files in chats: upload (raw body; name in X-File-Name, URL-encoded), download, image preview. */
 export const FILE_ROUTES: Route[] = [
   route({
     method: 'POST', path: '/api/chats/:id/files', access: 'session', body: 'raw', maxBytes: (svc) => svc.config.maxUploadBytes,
@@ -131,8 +134,15 @@ export const FILE_ROUTES: Route[] = [
         body: data,
         // Only sniffed images are shown inline; anything else downloads as opaque bytes.
         type: ref.isImage ? ref.mime : 'application/octet-stream',
-        headers: { 'Content-Disposition': disposition, 'Cache-Control': 'private, max-age=86400', 'Content-Security-Policy': "sandbox; default-src 'none'" },
+        headers: { 'Content-Disposition': disposition, ...FILE_HEADERS },
       };
+    },
+  }),
+  route({
+    method: 'GET', path: '/api/files/:id/preview', access: 'session',
+    handle: async (ctx) => {
+      const data = await files.downloadPreview(ctx.svc, actorOf(ctx), param(Uuid, ctx.params.id, 'file'));
+      return { body: data, type: 'image/webp', headers: FILE_HEADERS };
     },
   }),
 ];

@@ -16,7 +16,8 @@ const MESSAGE_COLUMNS = sql`m.id, m.chat_id, m.seq, m.author_id, m.client_id, m.
   COALESCE((SELECT json_agg(json_build_object('emoji', r.emoji, 'userIds', r.users) ORDER BY r.first)
             FROM (SELECT emoji, array_agg(user_id ORDER BY created_at) AS users, min(created_at) AS first
                   FROM message_reactions WHERE message_id = m.id GROUP BY emoji) r), '[]') AS reactions,
-  COALESCE((SELECT json_agg(json_build_object('id', f.id, 'name', f.name, 'size', f.size, 'mime', f.mime, 'is_image', f.is_image)
+  COALESCE((SELECT json_agg(json_build_object('id', f.id, 'name', f.name, 'size', f.size, 'mime', f.mime, 'is_image', f.is_image,
+                                     'preview_sha256', f.preview_sha256, 'width', f.width, 'height', f.height)
             ORDER BY f.created_at, f.id) FROM files f WHERE f.message_id = m.id), '[]') AS attachments`;
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
