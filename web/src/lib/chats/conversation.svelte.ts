@@ -8,11 +8,14 @@ import { applyChatEvent, mergePage, upsertMessage } from './model';
 
 /** Messages per history page. */
 export const PAGE_SIZE = 50;
+/** Messages per older page while scrolling back (larger: fewer round trips through long histories). */
+const OLDER_PAGE = 100;
 /** Replies loaded when a thread opens (the hub's largest page). */
 const THREAD_PAGE = 200;
 
 export class Conversation {
-  messages = $state<Message[]>([]);
+  /** Replaced, never mutated (see model.ts), so not deeply proxied: 10,000 messages stay cheap. */
+  messages = $state.raw<Message[]>([]);
   loaded = $state(false);
   failed = $state(false);
   hasOlder = $state(false);
@@ -28,9 +31,8 @@ export class Conversation {
 
   constructor(readonly chatId: string) {}
 
-  private page(before?: number) {
-    const q = before ? `&before=${before}` : '';
-    return this.get(`limit=${PAGE_SIZE}${q}`);
+  private page() {
+    return this.get(`limit=${PAGE_SIZE}`);
   }
 
   private async get(query: string) {
@@ -65,10 +67,10 @@ export class Conversation {
     this.loadingOlder = true;
     const gen = this.generation;
     try {
-      const { messages } = await this.page(this.messages[0].seq);
+      const { messages } = await this.get(`limit=${OLDER_PAGE}&before=${this.messages[0].seq}`);
       if (gen !== this.generation) return false;
       this.messages = mergePage(this.messages, messages);
-      this.hasOlder = messages.length === PAGE_SIZE;
+      this.hasOlder = messages.length === OLDER_PAGE;
       return messages.length > 0;
     } catch (e) {
       console.warn('chat: older history failed', e);

@@ -4,7 +4,7 @@
 import type { ChatSummary } from '$shared/messenger';
 import { renderMarkdown } from '$shared/markdown';
 import { directory } from '../directory.svelte';
-import { formatDateTime, i18n, t } from '../i18n/index.svelte';
+import { dateFormat, formatDateTime, i18n, t } from '../i18n/index.svelte';
 import { session } from '../session.svelte';
 import { humanSize } from './extras';
 import { directPeer } from './model';
@@ -42,7 +42,7 @@ export function renderBody(body: string): string {
 
 /** The time of day, e.g. 14:05. */
 export function clockTime(iso: string): string {
-  return new Intl.DateTimeFormat(i18n.locale, { hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
+  return dateFormat(i18n.locale, { hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
 }
 
 /** A message's time: only the time today, the date too otherwise. */
@@ -57,14 +57,14 @@ export function dayLabel(iso: string): string {
   const yesterday = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1);
   if (d.toDateString() === today.toDateString()) return t('chats.today');
   if (d.toDateString() === yesterday.toDateString()) return t('chats.yesterday');
-  return new Intl.DateTimeFormat(i18n.locale, { dateStyle: 'long' }).format(d);
+  return dateFormat(i18n.locale, { dateStyle: 'long' }).format(d);
 }
 
 /** The chat list's short time of the last activity. */
 export function listTime(iso: string): string {
   const d = new Date(iso);
   if (d.toDateString() === new Date().toDateString()) return clockTime(iso);
-  return new Intl.DateTimeFormat(i18n.locale, { day: 'numeric', month: 'short' }).format(d);
+  return dateFormat(i18n.locale, { day: 'numeric', month: 'short' }).format(d);
 }
 
 /** A file's size, e.g. 1.5 MB / 1,5 МБ. */

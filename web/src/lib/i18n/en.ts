@@ -88,6 +88,7 @@ export const en = {
   'chats.noMessages': 'No messages yet. Say hello!',
   'chats.historyFailed': 'Could not load the messages.',
   'chats.loadingOlder': 'Loading earlier messages…',
+  'chats.jumpNewest': 'Jump to the newest messages',
   'chats.historyStart': 'This is the beginning of the chat.',
   'chats.unknownPerson': 'Former colleague',
   'chats.today': 'Today',

@@ -62,12 +62,25 @@ export function tp(key: MessageKey & `${string}_plural`, n: number, params?: Par
   return interpolate(pluralize(state.locale, template, n), { n, ...params });
 }
 
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * A date formatter for the locale, made once: building one costs far more than formatting with it,
+ * and a long message list formats thousands of times.
+ */
+export function dateFormat(locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale} ${JSON.stringify(options)}`;
+  let f = dateFormats.get(key);
+  if (!f) dateFormats.set(key, (f = new Intl.DateTimeFormat(locale, options)));
+  return f;
+}
+
 /** A date and time in the current locale, e.g. "12 Mar 2025, 14:05". */
 export function formatDateTime(iso: string | null | undefined): string {
   if (!iso) return '';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat(state.locale, { dateStyle: 'medium', timeStyle: 'short' }).format(d);
+  return dateFormat(state.locale, { dateStyle: 'medium', timeStyle: 'short' }).format(d);
 }
 
 /** A short wait like "45 s" or "3 min". */

@@ -89,6 +89,7 @@ export const ru: Dictionary = {
   'chats.noMessages': 'Сообщений пока нет. Напишите первым!',
   'chats.historyFailed': 'Не удалось загрузить сообщения.',
   'chats.loadingOlder': 'Загружаем более ранние сообщения…',
+  'chats.jumpNewest': 'К последним сообщениям',
   'chats.historyStart': 'Это начало переписки.',
   'chats.unknownPerson': 'Бывший сотрудник',
   'chats.today': 'Сегодня',
