@@ -36,7 +36,7 @@ export function handleApi(svc: Services, routes: Route[], headers: Record<string
       })
       .then((reply) => {
         inflight.n--;
-        send(res, state, reply, { ...headers, 'Cache-Control': reply.headers?.['Cache-Control'] ?? 'no-store' });
+        send(res, state, reply, { ...headers, 'Cache-Control': 'no-store' });
         svc.log.debug('request', { method: req.method, path: req.path, status: reply.status ?? 200, ms: Math.round(performance.now() - started) });
       });
   };

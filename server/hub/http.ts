@@ -101,9 +101,9 @@ export function send(res: HttpResponse, state: ResponseState, reply: Reply, comm
   }
   res.cork(() => {
     res.writeStatus(`${status} ${STATUS_TEXT[status] ?? ''}`);
-    for (const [k, v] of Object.entries(common)) res.writeHeader(k, v);
+    // The reply's own headers replace common ones of the same name (a download's sandbox CSP, its caching).
+    for (const [k, v] of Object.entries({ ...common, ...reply.headers })) res.writeHeader(k, v);
     if (type) res.writeHeader('Content-Type', type);
-    for (const [k, v] of Object.entries(reply.headers ?? {})) res.writeHeader(k, v);
     for (const c of reply.cookies ?? []) res.writeHeader('Set-Cookie', c);
     res.end(body);
   });
