@@ -1,7 +1,8 @@
 /**
  * Chat extras in a real browser against a real hub: typing indicators, files (an image thumbnail on the
- * other side, a text file that downloads, the size limit shown clearly), and search that finds a Russian
- * word form and opens the chat at the hit, highlighted.
+ * other side, a text file that downloads, the size limit shown clearly), pins and "seen", browser
+ * notifications while the tab is hidden, and search that finds a Russian word form and opens the chat at
+ * the hit, highlighted.
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -38,6 +39,7 @@ describe.skipIf(!haveChromium)(`chat extras (browser)${haveChromium ? '' : `: sk
   let hub: TestHub;
   let browser: Browser;
   let olga: ApiClient;
+  let bob: ApiClient;
   let chatId: string;
   let a: Page;
   let b: Page;
@@ -49,7 +51,7 @@ describe.skipIf(!haveChromium)(`chat extras (browser)${haveChromium ? '' : `: sk
       chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking'] }),
     ]);
     olga = await registerOwner(hub.url);
-    const bob = await addColleague(olga, 'bob@example.com', 'Bob Builder');
+    bob = await addColleague(olga, 'bob@example.com', 'Bob Builder');
     const bobId = (await bob.get('/api/me')).body.user.id;
     chatId = (await olga.post('/api/chats', { kind: 'direct', userId: bobId })).body.chat.id;
     a = await (await signedInContext(browser, hub, olga)).newPage();
@@ -97,6 +99,73 @@ describe.skipIf(!haveChromium)(`chat extras (browser)${haveChromium ? '' : `: sk
     expect(await a.locator('[data-testid=composer-send]').isDisabled()).toBe(true);
   });
 
+  it('pins a message for both sides, shows who has seen it, and lists pins that open the message', async () => {
+    await a.locator('[data-testid=composer] [data-testid=composer-input]').fill('Pin this plan');
+    await a.locator('[data-testid=composer] [data-testid=composer-input]').press('Enter');
+    const mine = messages(a, 'Pin this plan');
+    await mine.and(a.locator('[data-state=sent]')).waitFor();
+    // Bob has the chat open and in view: his read position reaches Olga as "Seen" under her message.
+    await messages(b, 'Pin this plan').waitFor();
+    await mine.locator('[data-testid=seen]').filter({ hasText: 'Seen' }).waitFor();
+
+    await mine.hover();
+    await mine.locator('[data-testid=action-pin]').click();
+    await mine.locator('[data-testid=message-pinned]').waitFor();
+    await messages(b, 'Pin this plan').locator('[data-testid=message-pinned]').waitFor();
+    await b.locator('[data-testid=pins-button]').click();
+    const pin = b.locator('[data-testid=pins-list] [data-testid=pin]').filter({ hasText: 'Pin this plan' });
+    await pin.click();
+    await b.waitForURL(/\?at=\d+/);
+    await messages(b, 'Pin this plan').and(b.locator('.highlighted')).waitFor();
+
+    // Unpinned by Olga: gone from Bob's message live.
+    await mine.hover();
+    await mine.locator('[data-testid=action-pin]').click();
+    await messages(b, 'Pin this plan').locator('[data-testid=message-pinned]').waitFor({ state: 'detached' });
+    expect(problems).toEqual([]);
+  });
+
+  it('raises a browser notification for a direct message only while the tab is hidden', async () => {
+    // Bob's second tab: notifications granted, the page's visibility under the test's control, and the
+    // Notification constructor recording what Artel shows (the browser's own popup is not observable).
+    const ctx = await signedInContext(browser, hub, bob);
+    await ctx.addInitScript(() => {
+      const w = window as unknown as { __hidden: boolean; __notes: { title: string; body: string }[] };
+      w.__hidden = false;
+      w.__notes = [];
+      Object.defineProperty(document, 'visibilityState', { get: () => (w.__hidden ? 'hidden' : 'visible') });
+      Object.defineProperty(document, 'hidden', { get: () => w.__hidden });
+      class RecordedNotification {
+        static permission = 'granted';
+        static requestPermission = async () => 'granted';
+        onclick: (() => void) | null = null;
+        constructor(title: string, options?: { body?: string }) {
+          w.__notes.push({ title, body: options?.body ?? '' });
+        }
+        close() {}
+      }
+      (window as unknown as { Notification: unknown }).Notification = RecordedNotification;
+    });
+    const c = await ctx.newPage();
+    const seenProblems = collectProblems({ C: c });
+    await c.goto(`${hub.url}/app/chats`);
+    await c.locator('aside [data-testid=connection][data-status=online]').waitFor();
+    const notes = () => c.evaluate(() => (window as unknown as { __notes: { title: string; body: string }[] }).__notes);
+
+    await olga.post(`/api/chats/${chatId}/messages`, { clientId: randomUUID(), body: 'While you look' });
+    await c.locator(`[data-testid=chat-item][data-chat-id="${chatId}"] [data-testid=chat-unread]`).waitFor();
+    expect(await notes()).toEqual([]);
+
+    await c.evaluate(() => {
+      (window as unknown as { __hidden: boolean }).__hidden = true;
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    await olga.post(`/api/chats/${chatId}/messages`, { clientId: randomUUID(), body: '**Ping** while you are away' });
+    await expect.poll(notes).toEqual([{ title: 'Olga Owner', body: 'Ping while you are away' }]);
+    expect(seenProblems).toEqual([]);
+    await ctx.close();
+  });
+
   it('finds a Russian word form and opens the chat at the hit, highlighted', async () => {
     const say = async (body: string) => {
       const clientId = randomUUID();
@@ -109,7 +178,7 @@ describe.skipIf(!haveChromium)(`chat extras (browser)${haveChromium ? '' : `: sk
     await say('договоры подписаны');
     // Enough later messages that the hit is not on the newest page.
     for (let i = 0; i < 60; i++) await say(`filler ${i}`);
-    await b.reload();
+    await b.goto(`${hub.url}/app/chats/${chatId}`);
     await messages(b, 'filler 59').waitFor();
     expect(await messages(b, 'договоры подписаны').count()).toBe(0);
 
