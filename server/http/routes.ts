@@ -11,6 +11,7 @@ import { toMe } from '../domains/people/repo';
 import { actorOf, imageReply, jsonRoute, param, route, type Route } from './router';
 import { AppError } from '../../shared/errors';
 import { CHAT_ROUTES, FILE_ROUTES, SEARCH_ROUTES } from './chatRoutes';
+import { FEED_ROUTES, GROUP_ROUTES } from './feedRoutes';
 
 const signedIn = (r: auth.SignedIn, status = 200) => ({ status, json: { user: r.user, workspace: r.workspace }, cookies: [r.cookie] });
 
@@ -118,6 +119,8 @@ export const ROUTES: Route[] = [
   ...CHAT_ROUTES,
   ...SEARCH_ROUTES,
   ...FILE_ROUTES,
+  ...FEED_ROUTES,
+  ...GROUP_ROUTES,
 ];
 
 /** Liveness: the process answers. Readiness: PostgreSQL and the bus answer too. */

@@ -3,10 +3,17 @@ import type { Actor, Verdict } from '../people/policy';
 import { canReadStream } from './policy';
 import { findChat, memberRole } from '../chats/repo';
 import { canUseChat } from '../chats/policy';
+import { audienceStreamAccess, departmentStreamAccess, postStreamAccess } from '../feed';
+import { groupFeedAccess } from '../groups';
+import { FEED_ALL_STREAM } from '../../../shared/feed';
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const CHAT = new RegExp(`^chat:(${UUID})$`);
 const USER = new RegExp(`^user:(${UUID})$`);
+const POST = new RegExp(`^post:(${UUID})$`);
+const FEED_GROUP = new RegExp(`^feed:group:(${UUID})$`);
+const FEED_USER = new RegExp(`^feed:user:(${UUID})$`);
+const FEED_DEPT = /^feed:dept:([0-9a-f]{32})$/;
 
 /** A user's own stream: their chat list changes and read positions, for all their devices. */
 export const userStream = (userId: string) => `user:${userId}`;
@@ -14,7 +21,10 @@ export const userStream = (userId: string) => `user:${userId}`;
 /**
  * May the actor follow this stream? Gathers the facts a stream's policy needs (membership), then asks
  * the pure policy. A chat that exists but is not the actor's is forbidden; one that does not exist is
- * not found.
+ * not found. Feed streams: a post's stream to whoever can see the post (the feed's one visibility
+ * rule); `feed:all` to active employees; `feed:group:<id>` to whoever can see the group (members, and
+ * everyone for an open group); `feed:dept:<key>` to that department's employees; `feed:user:<id>` to
+ * that person only.
  */
 export async function streamAccess(db: Queryable, actor: Actor, stream: string): Promise<Verdict> {
   const chat = CHAT.exec(stream);
@@ -24,5 +34,14 @@ export async function streamAccess(db: Queryable, actor: Actor, stream: string):
   }
   const user = USER.exec(stream);
   if (user) return actor.active && user[1] === actor.id ? null : 'forbidden';
+  const post = POST.exec(stream);
+  if (post) return postStreamAccess(db, actor, post[1]);
+  if (stream === FEED_ALL_STREAM) return audienceStreamAccess(actor, null);
+  const feedUser = FEED_USER.exec(stream);
+  if (feedUser) return audienceStreamAccess(actor, feedUser[1]);
+  const group = FEED_GROUP.exec(stream);
+  if (group) return groupFeedAccess(db, actor, group[1]);
+  const dept = FEED_DEPT.exec(stream);
+  if (dept) return departmentStreamAccess(db, actor, dept[1]);
   return canReadStream(actor, stream);
 }
