@@ -11,6 +11,7 @@ import { createServices, type Services } from './services';
 import { Hub } from './hub/hub';
 import { FileStore } from './domains/files/store';
 import { runMentionDigest } from './domains/notifications/digest';
+import { runGuestDigest } from './domains/guests/digest';
 
 /** A running Artel node. */
 export interface Artel {
@@ -58,6 +59,13 @@ export async function startArtel(config: Config, log: Logger = createLogger(conf
     );
     digest.unref();
     cleanups.push(async () => clearInterval(digest));
+    // New comments reach a thread's guests by mail, batched: every GUEST_DIGEST_MINUTES (0: every 2 s).
+    const guestDigest = setInterval(
+      () => runGuestDigest(svc).catch((err) => log.warn('guest digest failed', { err })),
+      Math.max(2_000, config.guestDigestMinutes * 60_000),
+    );
+    guestDigest.unref();
+    cleanups.push(async () => clearInterval(guestDigest));
     const sweep = setInterval(() => sessions.lucia.deleteExpiredSessions().catch((err) => log.warn('session sweep failed', { err })), 3_600_000);
     sweep.unref();
     cleanups.push(async () => clearInterval(sweep));

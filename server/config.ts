@@ -36,6 +36,12 @@ const Schema = z.object({
   NODE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/).optional(),
   MAX_UPLOAD_MB: z.coerce.number().int().min(1).max(2048).default(25),
   MENTION_DIGEST_MINUTES: z.coerce.number().int().min(0).max(10_080).default(15),
+  SMTP_PORT: port.default(2525),
+  SMTP_HOST: z.string().min(1).optional(),
+  MAIL_DOMAIN: z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/, 'must be a domain name').max(200).optional(),
+  MAX_MAIL_MB: z.coerce.number().int().min(1).max(100).default(25),
+  GUEST_LINK_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  GUEST_DIGEST_MINUTES: z.coerce.number().int().min(0).max(1_440).default(5),
 });
 
 /** Artel's configuration, read once at start. */
@@ -61,6 +67,23 @@ export interface Config {
   maxUploadBytes: number;
   /** Unread mentions older than this are mailed to people who are offline. */
   mentionDigestMinutes: number;
+  /** Inbound SMTP (mail into the feed, replies by mail): where it listens. Port 0 picks a free port. */
+  smtpPort: number;
+  smtpHost: string;
+  /** The domain of Artel's own addresses: feed@, post+<token>@, reply+<token>@. */
+  mailDomain: string;
+  /** Largest inbound mail, in bytes. */
+  maxMailBytes: number;
+  /** How long a guest's link to a thread stays valid. */
+  guestLinkDays: number;
+  /** New comments are mailed to a thread's guests in batches this often (0: at once). */
+  guestDigestMinutes: number;
+}
+
+/** Artel's mail domain when MAIL_DOMAIN is unset: PUBLIC_URL's host name, or `localhost` for an address. */
+function defaultMailDomain(hostname: string): string {
+  const bare = hostname.replace(/^\[|\]$/g, '');
+  return /^[\d.]+$/.test(bare) || bare.includes(':') ? 'localhost' : bare.toLowerCase();
 }
 
 /** Read and validate the configuration from environment variables; throws ConfigError naming the variable. */
@@ -101,5 +124,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     nodeId: c.NODE_ID ?? `node-${process.pid}`,
     maxUploadBytes: c.MAX_UPLOAD_MB * 1024 * 1024,
     mentionDigestMinutes: c.MENTION_DIGEST_MINUTES,
+    smtpPort: c.SMTP_PORT,
+    smtpHost: c.SMTP_HOST ?? c.HOST,
+    mailDomain: (c.MAIL_DOMAIN ?? defaultMailDomain(origin.hostname)).toLowerCase(),
+    maxMailBytes: c.MAX_MAIL_MB * 1024 * 1024,
+    guestLinkDays: c.GUEST_LINK_DAYS,
+    guestDigestMinutes: c.GUEST_DIGEST_MINUTES,
   };
 }

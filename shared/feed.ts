@@ -223,6 +223,8 @@ export interface FeedComment {
   /** The seq of the post stream's event that created it: comments are ordered by it. */
   seq: number;
   authorId: string;
+  /** Set when an external guest wrote it: their name (guests are not in the directory). */
+  guestName: string | null;
   clientId: string;
   body: string;
   /** The top-level comment this one answers, or null. */

@@ -1,4 +1,5 @@
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import { guestFromCookieHeader } from '../domains/guests/actions';
 import { AppError } from '../../shared/errors';
 import type { Services } from '../services';
 import { errorReply, readBody, readRequest, send, watch, type IncomingRequest, type Reply } from '../hub/http';
@@ -49,9 +50,14 @@ async function run(svc: Services, routes: Route[], req: IncomingRequest, res: Ht
   const limit = typeof route.maxBytes === 'function' ? route.maxBytes(svc) : (route.maxBytes ?? 0);
   const bodyPromise = route.body === 'none' ? null : readBody(res, limit, req.headers['content-length']);
   bodyPromise?.catch(() => {});
-  const auth = await svc.sessions.fromCookieHeader(req.headers.cookie);
+  // A guest route knows only the guest cookie, every other route only the colleague's session.
+  const guest = route.access === 'guest' ? await guestFromCookieHeader(svc, req.headers.cookie) : null;
+  const auth = route.access === 'guest' ? null : await svc.sessions.fromCookieHeader(req.headers.cookie);
   if (route.access === 'session' && !auth) {
     throw new AppError('unauthenticated', 'Sign in first');
+  }
+  if (route.access === 'guest' && !guest) {
+    throw new AppError('unauthenticated', 'Open your link again: this guest session has ended or was revoked');
   }
   const raw = bodyPromise ? await bodyPromise : null;
   const body = route.body === 'json' ? parseJson(route.schema!, raw!) : raw;
@@ -63,6 +69,7 @@ async function run(svc: Services, routes: Route[], req: IncomingRequest, res: Ht
     user: auth?.user ?? null,
     actor: auth ? { id: auth.user.id, role: auth.user.role, active: auth.user.active } : null,
     sessionToken: auth?.token ?? null,
+    guest,
   });
   // Sliding expiry: the session was extended, so refresh the cookie (unless the handler set its own).
   if (auth?.cookie && !reply.cookies) reply.cookies = [auth.cookie];

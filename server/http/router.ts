@@ -5,11 +5,15 @@ import type { Services } from '../services';
 import type { IncomingRequest, Reply } from '../hub/http';
 import type { UserRow } from '../domains/people/repo';
 import type { Actor } from '../domains/people/policy';
+import type { GuestAuth } from '../domains/guests/actions';
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
-/** Who may call a route at all; finer permissions are the domain's policy functions. */
-export type Access = 'public' | 'session';
+/**
+ * Who may call a route at all; finer permissions are the domain's policy functions. 'session': a
+ * colleague's session cookie; 'guest': a guest link's session cookie (only /api/guest/* routes are).
+ */
+export type Access = 'public' | 'session' | 'guest';
 
 /** What a handler gets: the validated body, path parameters, and the caller. */
 export interface RouteContext<B> {
@@ -21,6 +25,8 @@ export interface RouteContext<B> {
   user: UserRow | null;
   actor: Actor | null;
   sessionToken: string | null;
+  /** The guest on 'guest' routes. */
+  guest: GuestAuth | null;
 }
 
 /** A route of the HTTP API: the table is the single list of endpoints (tests walk it). */

@@ -12,6 +12,7 @@ import { actorOf, imageReply, jsonRoute, param, route, type Route } from './rout
 import { AppError } from '../../shared/errors';
 import { CHAT_ROUTES, FILE_ROUTES, SEARCH_ROUTES } from './chatRoutes';
 import { FEED_ROUTES, GROUP_ROUTES } from './feedRoutes';
+import { GUEST_ROUTES } from './guestRoutes';
 
 const signedIn = (r: auth.SignedIn, status = 200) => ({ status, json: { user: r.user, workspace: r.workspace }, cookies: [r.cookie] });
 
@@ -121,6 +122,7 @@ export const ROUTES: Route[] = [
   ...FILE_ROUTES,
   ...FEED_ROUTES,
   ...GROUP_ROUTES,
+  ...GUEST_ROUTES,
 ];
 
 /** Liveness: the process answers. Readiness: PostgreSQL and the bus answer too. */

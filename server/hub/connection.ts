@@ -28,11 +28,12 @@ export type Socket = WebSocket<Connection>;
 /** Frames per second a socket may send on average, and the burst it may send at once. */
 export const RATE = { perSecond: 20, burst: 60 } as const;
 
-export function newConnection(id: string, user: UserRow, sessionHash: string, ip: string): Connection {
+/** A socket's identity: a colleague's session, or a guest's (whose actor carries the grant of their link). */
+export function newConnection(id: string, user: UserRow, sessionHash: string, ip: string, actor?: Actor): Connection {
   return {
     id,
     user,
-    actor: { id: user.id, role: user.role, active: user.active },
+    actor: actor ?? { id: user.id, role: user.role, active: user.active },
     sessionHash,
     ip,
     helloDone: false,

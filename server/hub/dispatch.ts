@@ -41,7 +41,8 @@ const handlers: { [T in ClientMessage['type']]: Handler<T> } = {
     c.helloDone = true;
     if (c.helloTimer) clearTimeout(c.helloTimer);
     if (canListPeople(c.actor) === null) ws.subscribe(PRESENCE_TOPIC);
-    hub.presence.connected(c.user.id);
+    // Guests are nobody's colleagues: they never show up as online.
+    if (c.actor.role !== 'guest') hub.presence.connected(c.user.id);
     return { v: PROTOCOL_VERSION, user: toMe(c.user), serverTime: new Date().toISOString(), node: hub.svc.config.nodeId };
   },
 
@@ -98,6 +99,12 @@ const handlers: { [T in ClientMessage['type']]: Handler<T> } = {
   ...messengerHandlers,
 };
 
+/**
+ * What a guest's socket may ask: follow their one post (streamAccess holds them to it) and keep the
+ * connection alive. Everything else — sending to chats, presence, typing — is refused whatever is forged.
+ */
+const GUEST_REQUESTS: ReadonlySet<ClientMessage['type']> = new Set(['hello', 'ping', 'subscribe', 'unsubscribe', 'fetch']);
+
 /** Run one validated request and send its reply; expected failures become error replies. */
 export async function dispatch(hub: HubContext, ws: Socket, msg: ClientMessage): Promise<void> {
   const c = ws.getUserData();
@@ -107,6 +114,9 @@ export async function dispatch(hub: HubContext, ws: Socket, msg: ClientMessage):
     return;
   }
   try {
+    if (c.actor.role === 'guest' && !GUEST_REQUESTS.has(msg.type)) {
+      throw new AppError('forbidden', `A guest link does not allow ${msg.type}`);
+    }
     const handler = handlers[msg.type] as Handler<typeof msg.type>;
     const payload = await handler(hub, ws, msg as never);
     sendFrame(ws, { re: msg.id, ok: true, ...payload } as OkReply);

@@ -2,9 +2,21 @@ import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponse, us_socket_context_t, WebSocketBehavior } from 'uWebSockets.js';
 import { CloseCode, decodeClientMessage, MAX_FRAME_BYTES, TRANSPORT_MAX_FRAME_BYTES } from '../../shared/protocol';
 import { hashToken } from '../lib/tokens';
+import { guestFromCookieHeader } from '../domains/guests/actions';
+import { findUserById } from '../domains/people/repo';
 import { readRequest, send, watch } from './http';
 import { closeWith, newConnection, sendFrame, type Connection, type Socket } from './connection';
 import { dispatch, type HubContext } from './dispatch';
+
+/** Who opens a socket: a colleague by their session cookie, else a guest by their link's session cookie. */
+async function identify(svc: HubContext['svc'], cookie: string | undefined): Promise<Connection | null> {
+  const auth = await svc.sessions.fromCookieHeader(cookie);
+  if (auth) return newConnection(randomUUID(), auth.user, hashToken(auth.token), '');
+  const guest = await guestFromCookieHeader(svc, cookie);
+  if (!guest) return null;
+  const user = await findUserById(svc.db, guest.actor.id);
+  return user ? newConnection(randomUUID(), user, guest.sessionHash, '', guest.actor) : null;
+}
 
 /** A client must say hello within this time after the socket opens. */
 const HELLO_TIMEOUT_MS = 10_000;
@@ -86,13 +98,12 @@ export function socketBehavior(hub: HubContext, registry: SocketRegistry, header
         send(res, state, { status, json: { error: { code, message } } }, headers);
       };
       if (req.headers.origin !== svc.config.publicOrigin) return refuse('bad_origin', 403, 'The Origin header does not match this server');
-      svc.sessions
-        .fromCookieHeader(req.headers.cookie)
-        .then((auth) => {
-          if (!auth) return refuse('unauthenticated', 401, 'Sign in first');
+      identify(svc, req.headers.cookie)
+        .then((conn) => {
+          if (!conn) return refuse('unauthenticated', 401, 'Sign in first');
           if (state.aborted) return;
           state.done = true;
-          const conn = newConnection(randomUUID(), auth.user, hashToken(auth.token), req.ip);
+          conn.ip = req.ip;
           // Deliberately not inside res.cork(): uWS' cork() can misread the response state once the socket
           // has been adopted in place by the upgrade and then close the fresh WebSocket (~1 ms after open);
           // see uNetworking/uWebSockets#1928 and the fix in PR #1929, not in the v20.51 binaries we use.
@@ -127,7 +138,7 @@ export function socketBehavior(hub: HubContext, registry: SocketRegistry, header
       if (c.helloTimer) clearTimeout(c.helloTimer);
       registry.remove(ws);
       for (const channel of c.channels) hub.topics.release(channel);
-      if (c.helloDone) hub.presence.disconnected(c.user.id);
+      if (c.helloDone && c.actor.role !== 'guest') hub.presence.disconnected(c.user.id);
       svc.log.debug('socket closed', { conn: c.id, code });
     },
   };

@@ -16,12 +16,14 @@ export class ApiClient {
   constructor(
     readonly base: string,
     readonly origin: string | null = base,
+    /** The cookie this client keeps: a colleague's session, or `artel_guest` for a guest link's. */
+    readonly cookieName: string = 'artel_session',
   ) {}
 
   async call<T = any>(method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<Answer<T>> {
     const headers: Record<string, string> = { ...extra };
     if (this.origin) headers.origin = this.origin;
-    if (this.cookie) headers.cookie = `artel_session=${this.cookie}`;
+    if (this.cookie) headers.cookie = `${this.cookieName}=${this.cookie}`;
     let payload: BodyInit | undefined;
     if (Buffer.isBuffer(body)) payload = new Uint8Array(body);
     else if (body !== undefined) {
@@ -30,8 +32,7 @@ export class ApiClient {
     }
     const res = await fetch(this.base + path, { method, headers, body: payload });
     for (const c of res.headers.getSetCookie()) {
-      const m = /^artel_session=([^;]*)/.exec(c);
-      if (m) this.cookie = m[1] || null;
+      if (c.startsWith(`${this.cookieName}=`)) this.cookie = c.slice(this.cookieName.length + 1).split(';')[0] || null;
     }
     const text = await res.text();
     let parsed: any = text;
@@ -122,9 +123,9 @@ export class RealtimeClient {
   }
 
   /** Open /ws with a session cookie; rejects with UpgradeRefused when the hub says no. */
-  static connect(base: string, cookie: string | null, origin: string | null = base): Promise<RealtimeClient> {
+  static connect(base: string, cookie: string | null, origin: string | null = base, cookieName = 'artel_session'): Promise<RealtimeClient> {
     const headers: Record<string, string> = {};
-    if (cookie) headers.cookie = `artel_session=${cookie}`;
+    if (cookie) headers.cookie = `${cookieName}=${cookie}`;
     const ws = new WebSocket(base.replace(/^http/, 'ws') + '/ws', { headers, origin: origin ?? undefined });
     return new Promise((resolve, reject) => {
       ws.on('open', () => resolve(new RealtimeClient(ws)));
@@ -138,8 +139,8 @@ export class RealtimeClient {
   }
 
   /** Connect and say hello. */
-  static async open(base: string, cookie: string | null, origin: string = base): Promise<RealtimeClient> {
-    const c = await RealtimeClient.connect(base, cookie, origin);
+  static async open(base: string, cookie: string | null, origin: string = base, cookieName = 'artel_session'): Promise<RealtimeClient> {
+    const c = await RealtimeClient.connect(base, cookie, origin, cookieName);
     const r = await c.request({ type: 'hello', v: PROTOCOL_VERSION });
     if (!r.ok) throw new Error(`hello refused: ${JSON.stringify(r)}`);
     return c;

@@ -45,6 +45,8 @@ export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> 
     REDIS_URL: opts.redisUrl ?? '',
     NODE_ID: opts.nodeId ?? `test-${port}`,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
+    // Inbound SMTP on a free port of its own (tests run many hubs at once).
+    SMTP_PORT: '0',
     ...opts.env,
   });
   const artel = await startArtel(config, createLogger(config.logLevel, { node: config.nodeId }));

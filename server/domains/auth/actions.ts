@@ -54,17 +54,19 @@ export async function login(svc: Services, input: z.infer<typeof LoginBody>, ip:
   checkAddress(svc.limits.auth, ip);
   await checkLockout(svc.db, input.email);
   const user = await findUserByEmail(svc.db, input.email);
-  const ok = await checkPassword(user?.password_hash ?? null, input.password);
-  if (!user || !ok) {
+  // Guests have no password (their links open one thread); they are refused like a wrong password.
+  const account = user && user.role !== 'guest' ? user : null;
+  const ok = await checkPassword(account?.password_hash ?? null, input.password);
+  if (!account || !ok) {
     await recordFailure(svc.db, input.email);
     svc.log.warn('login failed', { ip, email: input.email });
     throw new AppError('invalid_credentials', 'Wrong e-mail or password');
   }
-  if (!user.active) throw new AppError('forbidden', 'This account has been deactivated');
+  if (!account.active) throw new AppError('forbidden', 'This account has been deactivated');
   await clearFailures(svc.db, input.email);
-  const { cookie } = await svc.sessions.open(user.id);
+  const { cookie } = await svc.sessions.open(account.id);
   const workspace = (await getWorkspace(svc)) ?? { name: '' };
-  return { user: toMe(user), workspace, cookie };
+  return { user: toMe(account), workspace, cookie };
 }
 
 /** End the session behind `token` and close its live sockets everywhere. */

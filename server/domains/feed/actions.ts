@@ -17,6 +17,7 @@ import { throttle } from './limits';
 import { insertPoll } from './pollsRepo';
 import * as repo from './repo';
 import { assemblePosts, loadPost } from './view';
+import { inviteGuests } from '../guests/actions';
 
 /**
  * The post, whether the actor can see it (by the one SQL rule) and the facts permissions need.
@@ -49,13 +50,10 @@ export async function createPost(svc: Services, actor: Actor, input: CreatePostI
       // As in Bitrix24, mentioning someone makes them a recipient.
       await repo.addPeople(u.tx, id, mentions, true);
       if (input.poll) await insertPoll(u.tx, id, input.poll);
+      // External addresses get a guest link by mail; those that turn out to be colleagues' join by name.
+      await repo.addPeople(u.tx, id, await inviteGuests(svc, u, actor, id, audience.emails), false);
       await events.postCreated(u, id, actor.id);
       await events.notifyMentions(u, mentions, { postId: id, commentId: null, body: input.body }, actor.id);
-      if (audience.emails.length) {
-        u.afterCommit(() => {
-          // guests: invite external recipients here (externalRecipients(id) lists them).
-        });
-      }
     });
   } catch (err) {
     if ((err as { code?: string }).code !== '23505') throw err;
@@ -85,7 +83,10 @@ export async function editPost(svc: Services, actor: Actor, postId: string, inpu
     await repo.editPost(u.tx, postId, { title: input.title === undefined ? undefined : title, body: input.body, important: input.important, mentions });
     const added = await repo.addPeople(u.tx, postId, newlyMentioned, true);
     let post!: FeedPost;
-    await u.emit(postStream(postId), 'post_edited', async () => ({ post: (post = await loadPost(u.tx, null, postId)) }), actor.id);
+    await u.emit(postStream(postId), 'post_edited', async () => {
+      post = await loadPost(u.tx, null, postId);
+      return { post: events.forPostStream(post) };
+    }, actor.id);
     // A client resuming an audience stream later must not get the old text back.
     const announced = events.announceStreams(access.authorId, await repo.audienceRows(u.tx, [postId]));
     await repo.refreshAnnouncements(u.tx, postId, announced, post);

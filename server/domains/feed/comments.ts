@@ -47,6 +47,23 @@ export async function addComment(svc: Services, actor: Actor, postId: string, in
   throttle(svc, 'comment', actor.id);
   const post = await accessPost(svc, actor, postId);
   enforce(canInteract(actor, post.visible, post), 'comment on this post');
+  return writeComment(svc, actor.id, post, input, await mentionedColleagues(svc.db, input.body, actor.id));
+}
+
+/**
+ * Store a comment whose writer was checked by the caller (a colleague above, a guest through their link,
+ * an answer by mail): the reply's place, the write, and a retry's first result. Guests mention nobody.
+ */
+export async function writeComment(
+  svc: Services,
+  authorId: string,
+  post: { id: string; authorId: string },
+  input: CreateCommentInput,
+  mentions: string[],
+): Promise<FeedComment> {
+  const postId = post.id;
+  const retried = await repo.findByClientId(svc.db, authorId, input.clientId);
+  if (retried) return sameComment(retried, postId);
   let replyTo: string | null = null;
   if (input.replyTo) {
     const parent = await repo.findComment(svc.db, input.replyTo);
@@ -56,21 +73,20 @@ export async function addComment(svc: Services, actor: Actor, postId: string, in
     if (parent.deletedAt) throw new AppError('conflict', 'The comment was deleted');
     replyTo = parent.replyTo ?? parent.id;
   }
-  const mentions = await mentionedColleagues(svc.db, input.body, actor.id);
   const id = randomUUID();
   try {
     return await svc.write(async (u) => {
       let comment!: FeedComment;
       await u.emit(postStream(postId), 'comment_created', async (seq: number) => {
-        comment = await repo.insertComment(u.tx, { id, postId, seq, authorId: actor.id, clientId: input.clientId, body: input.body, replyTo, mentions });
+        comment = await repo.insertComment(u.tx, { id, postId, seq, authorId, clientId: input.clientId, body: input.body, replyTo, mentions });
         return { comment, commentCount: await repo.liveCommentCount(u.tx, postId) };
-      }, actor.id);
-      await mentionPeople(u, post, comment, mentions, actor.id);
+      }, authorId);
+      if (mentions.length) await mentionPeople(u, post, comment, mentions, authorId);
       return comment;
     });
   } catch (err) {
     if ((err as { code?: string }).code !== '23505') throw err;
-    const first = await repo.findByClientId(svc.db, actor.id, input.clientId);
+    const first = await repo.findByClientId(svc.db, authorId, input.clientId);
     if (!first) throw err;
     return sameComment(first, postId);
   }

@@ -1,7 +1,11 @@
 import { sql, type Queryable } from '../../db/pool';
 import { postStream, type FeedComment, type Reaction } from '../../../shared/feed';
 
+/** A guest's name (colleagues' names come from the directory, which has no guests). */
+const GUEST_NAME = sql`(SELECT gu.name FROM users gu WHERE gu.id = c.author_id AND gu.role = 'guest') AS guest_name`;
+
 const COMMENT_COLUMNS = sql`c.id, c.post_id, c.seq, c.author_id, c.client_id, c.body, c.reply_to, c.mentions, c.created_at, c.edited_at, c.deleted_at,
+  ${GUEST_NAME},
   COALESCE((SELECT json_agg(json_build_object('emoji', r.emoji, 'userIds', r.users) ORDER BY r.first, r.emoji)
             FROM (SELECT emoji, array_agg(user_id ORDER BY created_at, user_id) AS users, min(created_at) AS first
                   FROM feed_comment_reactions WHERE comment_id = c.id GROUP BY emoji) r), '[]') AS reactions`;
@@ -15,6 +19,7 @@ function toComment(r: any): FeedComment {
     postId: r.post_id,
     seq: r.seq,
     authorId: r.author_id,
+    guestName: r.guest_name ?? null,
     clientId: r.client_id,
     body: deleted ? '' : r.body,
     replyTo: r.reply_to,
@@ -41,11 +46,11 @@ export async function insertComment(
   c: { id: string; postId: string; seq: number; authorId: string; clientId: string; body: string; replyTo: string | null; mentions: string[] },
 ): Promise<FeedComment> {
   const [row] = await q.query(sql`
-    INSERT INTO feed_comments (id, post_id, seq, author_id, client_id, body, reply_to, mentions)
+    INSERT INTO feed_comments AS c (id, post_id, seq, author_id, client_id, body, reply_to, mentions)
     VALUES (${c.id}, ${c.postId}, ${c.seq}, ${c.authorId}, ${c.clientId}, ${c.body}, ${c.replyTo}, ${c.mentions}::uuid[])
-    RETURNING created_at`);
+    RETURNING created_at, ${GUEST_NAME}`);
   // A new comment has no reactions and no edits: build it rather than read it back.
-  return { ...c, createdAt: row.created_at.toISOString(), editedAt: null, deletedAt: null, reactions: [] };
+  return { ...c, guestName: row.guest_name ?? null, createdAt: row.created_at.toISOString(), editedAt: null, deletedAt: null, reactions: [] };
 }
 
 export async function editComment(q: Queryable, id: string, body: string, mentions: string[]): Promise<FeedComment> {

@@ -39,11 +39,23 @@ export function notifiedStreams(rows: AudienceRow[]): string[] {
   return rows.filter((a) => a.kind === 'user' && a.mentioned).map((a) => userStream(a.user_id!));
 }
 
+/**
+ * A post as its own stream carries it: without its audience, since external guests of the post follow
+ * that stream too and who else it reaches is not theirs to know (colleagues keep the audience they
+ * loaded, and get it with the announcement).
+ */
+export function forPostStream(post: FeedPost): FeedPost {
+  return { ...post, audience: { everyone: false, departments: [], groups: [], users: [], emails: [], externalCount: 0 } };
+}
+
 /** A new post: the first event of its own stream, then the announcements. Returns the neutral post. */
 export async function postCreated(u: Unit, postId: string, actorId: string): Promise<FeedPost> {
   let post!: FeedPost;
   // Read once the post stream has its first seq, so the post carries it as its head.
-  await u.emit(postStream(postId), 'post_created', async () => ({ post: (post = await loadPost(u.tx, null, postId)) }), actorId);
+  await u.emit(postStream(postId), 'post_created', async () => {
+    post = await loadPost(u.tx, null, postId);
+    return { post: forPostStream(post) };
+  }, actorId);
   const rows = await repo.audienceRows(u.tx, [postId]);
   for (const stream of announceStreams(post.author.id, rows)) await u.emit(stream, 'post_created', { post }, actorId);
   return post;

@@ -8,7 +8,7 @@ import type { Services } from '../../services';
 import { hashToken, newToken } from '../../lib/tokens';
 import { canAdminister, canInvite, type Actor } from '../people/policy';
 import { enforce } from '../people/actions';
-import { findUserByEmail, insertUser, toMe, toPublicUser } from '../people/repo';
+import { findUserByEmail, insertUser, promoteGuest, toMe, toPublicUser } from '../people/repo';
 import { hashPassword } from '../auth/passwords';
 import { checkAddress } from '../auth/throttle';
 import { getWorkspace, type SignedIn } from '../auth/actions';
@@ -33,7 +33,9 @@ function toSummary(r: any): InvitationSummary {
 /** Invite a colleague: a single-use 256-bit link, stored hashed, mailed (relay or outbox). */
 export async function invite(svc: Services, actor: Actor, input: z.infer<typeof InviteBody>): Promise<InvitationSummary> {
   enforce(canInvite(actor, input.role), `invite ${input.role === 'admin' ? 'an admin' : 'colleagues'}`);
-  if (await findUserByEmail(svc.db, input.email)) throw new AppError('conflict', 'Someone with this e-mail is already in the workspace');
+  // An external guest of some feed thread may be invited to join for real.
+  const existing = await findUserByEmail(svc.db, input.email);
+  if (existing && existing.role !== 'guest') throw new AppError('conflict', 'Someone with this e-mail is already in the workspace');
   const token = newToken();
   const id = randomUUID();
   const workspace = (await getWorkspace(svc))?.name ?? 'Artel';
@@ -100,14 +102,18 @@ export async function acceptInvitation(svc: Services, input: z.infer<typeof Acce
       FOR UPDATE`);
     if (!usable.length) throw new AppError('invitation_invalid', 'This invitation link is not valid: it was used, revoked or has expired');
     const { email, role } = usable[0];
-    if (await findUserByEmail(u.tx, email)) throw new AppError('conflict', 'Someone with this e-mail is already in the workspace');
-    const row = await insertUser(u.tx, { id: userId, email, name: input.name, passwordHash, role, locale: input.locale ?? 'en' });
+    const existing = await findUserByEmail(u.tx, email);
+    if (existing && existing.role !== 'guest') throw new AppError('conflict', 'Someone with this e-mail is already in the workspace');
+    const account = { name: input.name, passwordHash, role, locale: input.locale ?? 'en' };
+    const row = existing
+      ? await promoteGuest(u.tx, existing.id, account)
+      : await insertUser(u.tx, { id: userId, email, ...account });
     await u.tx.query(sql`
-      UPDATE invitations SET accepted_at = now(), accepted_by = ${userId} WHERE token_hash = ${hashToken(input.token)}`);
+      UPDATE invitations SET accepted_at = now(), accepted_by = ${row.id} WHERE token_hash = ${hashToken(input.token)}`);
     await u.emit(DIRECTORY_STREAM, 'user_joined', { user: toPublicUser(row) }, row.id);
     return row;
   });
-  svc.log.info('invitation accepted', { userId });
+  svc.log.info('invitation accepted', { userId: user.id });
   const { cookie } = await svc.sessions.open(user.id);
   return { user: toMe(user), workspace: (await getWorkspace(svc)) ?? { name: '' }, cookie };
 }

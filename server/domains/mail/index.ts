@@ -10,6 +10,11 @@ export interface Mail {
   subject: string;
   text: string;
   html?: string;
+  /** Threading and replies: our own Message-ID (with angle brackets), where replies go, what it answers. */
+  messageId?: string;
+  replyTo?: string;
+  inReplyTo?: string;
+  references?: string[];
 }
 
 /**
@@ -44,7 +49,17 @@ export class Mailer {
       return;
     }
     try {
-      await this.transport.sendMail({ from: this.from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html });
+      await this.transport.sendMail({
+        from: this.from,
+        to: mail.to,
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+        messageId: mail.messageId,
+        replyTo: mail.replyTo,
+        inReplyTo: mail.inReplyTo,
+        references: mail.references,
+      });
       await this.db.query(sql`UPDATE mail_outbox SET status = 'sent', sent_at = now() WHERE id = ${id}`);
       this.log.info('mail sent', { id, to: mail.to });
     } catch (err) {

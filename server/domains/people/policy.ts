@@ -5,6 +5,14 @@ export interface Actor {
   id: string;
   role: Role;
   active: boolean;
+  /** A guest's one object: the feed post their link opens (guests reach nothing else). */
+  grant?: GuestGrant;
+}
+
+/** What a guest link grants: one post (its comments included), through one link. */
+export interface GuestGrant {
+  postId: string;
+  linkId: string;
 }
 
 /** A denial reason, or null for allowed. */

@@ -64,6 +64,20 @@ export async function insertUser(
   return row as UserRow;
 }
 
+/** An external guest who accepted an invitation becomes a colleague: the same person, now with an account. */
+export async function promoteGuest(
+  q: Queryable,
+  id: string,
+  u: { name: string; passwordHash: string; role: Role; locale: Locale },
+): Promise<UserRow> {
+  const [row] = await q.query(sql`
+    UPDATE users SET name = ${u.name}, password_hash = ${u.passwordHash}, role = ${u.role}, locale = ${u.locale},
+      active = true, updated_at = now()
+    WHERE id = ${id} AND role = 'guest'
+    RETURNING ${COLUMNS}`);
+  return row as UserRow;
+}
+
 /** Active users first by name; deactivated ones only when asked. */
 export async function listUsers(q: Queryable, includeInactive: boolean): Promise<UserRow[]> {
   const rows = await q.query(sql`

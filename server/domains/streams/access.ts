@@ -6,6 +6,7 @@ import { canUseChat } from '../chats/policy';
 import { audienceStreamAccess, departmentStreamAccess, postStreamAccess } from '../feed';
 import { groupFeedAccess } from '../groups';
 import { FEED_ALL_STREAM } from '../../../shared/feed';
+import { guestStreamVerdict } from '../guests/policy';
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const CHAT = new RegExp(`^chat:(${UUID})$`);
@@ -27,6 +28,9 @@ export const userStream = (userId: string) => `user:${userId}`;
  * that person only.
  */
 export async function streamAccess(db: Queryable, actor: Actor, stream: string): Promise<Verdict> {
+  // A guest follows the one post their link grants, and nothing else whatever the stream.
+  const guest = guestStreamVerdict(actor, stream);
+  if (guest !== undefined) return guest;
   const chat = CHAT.exec(stream);
   if (chat) {
     if (!(await findChat(db, chat[1]))) return 'not_found';
