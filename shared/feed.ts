@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LIMITS } from './api';
-import type { Reaction } from './messenger';
+import type { FileRef, Reaction } from './messenger';
 
 export type { Reaction };
 
@@ -31,6 +31,8 @@ export const FEED_LIMITS = {
   lastComments: 3,
   /** Most important unread posts pinned above the first page. */
   pinnedMax: 20,
+  /** Most files on one post or comment. */
+  attachmentsMax: 10,
   /** Length of the excerpt in a mention notification. */
   excerptChars: 140,
 } as const;
@@ -139,6 +141,7 @@ export const AudienceInput = z
 export type AudienceInput = z.infer<typeof AudienceInput>;
 
 const postTitle = z.string().trim().max(FEED_LIMITS.titleMax);
+const fileIds = z.array(uuid).max(FEED_LIMITS.attachmentsMax).refine((ids) => new Set(ids).size === ids.length, 'Files repeat');
 const postBody = z.string().trim().min(1).max(FEED_LIMITS.bodyMax);
 const commentBody = z.string().trim().min(1).max(FEED_LIMITS.commentMax);
 export const FeedEmoji = z.string().min(1).max(32).regex(/^[^\s<>&"']+$/u, 'not an emoji');
@@ -164,6 +167,8 @@ export const CreatePostBody = z
     audience: AudienceInput,
     important: z.boolean().default(false),
     poll: PollInput.optional(),
+    /** Files uploaded with POST /api/feed/files. */
+    fileIds: fileIds.optional(),
   })
   .strict();
 export type CreatePostInput = z.infer<typeof CreatePostBody>;
@@ -176,7 +181,7 @@ export const EditPostBody = z
 export type EditPostInput = z.infer<typeof EditPostBody>;
 
 /** POST /api/feed/posts/:id/comments. `replyTo` names a comment of the same post. */
-export const CreateCommentBody = z.object({ clientId: uuid, body: commentBody, replyTo: uuid.optional() }).strict();
+export const CreateCommentBody = z.object({ clientId: uuid, body: commentBody, replyTo: uuid.optional(), fileIds: fileIds.optional() }).strict();
 export type CreateCommentInput = z.infer<typeof CreateCommentBody>;
 
 /** PATCH /api/feed/comments/:id */
@@ -234,6 +239,7 @@ export interface FeedComment {
   editedAt: string | null;
   deletedAt: string | null;
   reactions: Reaction[];
+  attachments: FileRef[];
 }
 
 export interface PollState {
@@ -267,6 +273,8 @@ export interface FeedPost {
   lastComments: FeedComment[];
   reactions: Reaction[];
   myReactions: string[];
+  /** Files attached to the post itself (comments carry their own). */
+  attachments: FileRef[];
   poll: PollState | null;
   /** Whether the viewer marked it read (what unpins an important post). */
   read: boolean;

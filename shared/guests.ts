@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LIMITS } from './api';
 import { CreateCommentBody, type FeedComment, type FeedPost } from './feed';
+import type { FileRef } from './messenger';
 
 /** POST /api/guest/session: open the thread a guest link grants (the token from the link's URL). */
 export const OpenGuestLinkBody = z.object({ token: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'Not a link token') }).strict();
@@ -10,6 +11,12 @@ export const GuestNameBody = z.object({ name: z.string().trim().min(1).max(LIMIT
 
 /** POST /api/guest/comments: a comment (or a reply to one) on the granted post. */
 export const GuestCommentBody = CreateCommentBody;
+
+/** A guest downloads through their own routes (their cookie opens no colleague endpoint). */
+export function forGuest<T extends { attachments: FileRef[] }>(item: T): T {
+  const url = (u: string | undefined) => u?.replace(/^\/api\/files\//, '/api/guest/files/');
+  return { ...item, attachments: item.attachments.map((f) => ({ ...f, url: url(f.url)!, previewUrl: url(f.previewUrl) })) };
+}
 
 /** The guest as their page shows them. */
 export interface GuestMe {

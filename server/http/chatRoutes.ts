@@ -103,7 +103,7 @@ export const CHAT_ROUTES: Route[] = [
 
 const SearchQuery = z.string().max(200);
 
-function fileNameHeader(value: string | undefined): string {
+export function fileNameHeader(value: string | undefined): string {
   try {
     return decodeURIComponent(value ?? '');
   } catch {
@@ -127,25 +127,21 @@ export const FILE_ROUTES: Route[] = [
   }),
   route({
     method: 'GET', path: '/api/files/:id', access: 'session',
-    handle: async (ctx) => {
-      const { ref, data } = await files.downloadFile(ctx.svc, actorOf(ctx), param(Uuid, ctx.params.id, 'file'));
-      const disposition = `${ref.isImage ? 'inline' : 'attachment'}; filename*=UTF-8''${encodeURIComponent(ref.name)}`;
-      return {
-        body: data,
-        // Only sniffed images are shown inline; anything else downloads as opaque bytes.
-        type: ref.isImage ? ref.mime : 'application/octet-stream',
-        headers: { 'Content-Disposition': disposition, ...FILE_HEADERS },
-      };
-    },
+    handle: async (ctx) => fileReply(await files.downloadFile(ctx.svc, actorOf(ctx), param(Uuid, ctx.params.id, 'file'))),
   }),
   route({
     method: 'GET', path: '/api/files/:id/preview', access: 'session',
-    handle: async (ctx) => {
-      const data = await files.downloadPreview(ctx.svc, actorOf(ctx), param(Uuid, ctx.params.id, 'file'));
-      return { body: data, type: 'image/webp', headers: FILE_HEADERS };
-    },
+    handle: async (ctx) => previewReply(await files.downloadPreview(ctx.svc, actorOf(ctx), param(Uuid, ctx.params.id, 'file'))),
   }),
 ];
+
+/** A download: only sniffed images are shown inline; anything else downloads as opaque bytes. */
+export function fileReply({ ref, data }: Awaited<ReturnType<typeof files.downloadFile>>) {
+  const disposition = `${ref.isImage ? 'inline' : 'attachment'}; filename*=UTF-8''${encodeURIComponent(ref.name)}`;
+  return { body: data, type: ref.isImage ? ref.mime : 'application/octet-stream', headers: { 'Content-Disposition': disposition, ...FILE_HEADERS } };
+}
+
+export const previewReply = (data: Buffer) => ({ body: data, type: 'image/webp', headers: FILE_HEADERS });
 
 /** Search across the caller's chats. */
 export const SEARCH_ROUTES: Route[] = [

@@ -8,6 +8,10 @@ import {
 import * as feed from '../domains/feed';
 import * as groups from '../domains/groups';
 import { actorOf, jsonRoute, param, route, type Route, type RouteContext } from './router';
+import { fileNameHeader } from './chatRoutes';
+import { uploadFeedFile } from '../domains/files/feed';
+import { canUseFeed } from '../domains/feed/policy';
+import { enforce } from '../domains/people/actions';
 
 const Filter = z.enum(FEED_FILTERS);
 const PageSize = z.coerce.number().int().min(1).max(FEED_LIMITS.pageMax);
@@ -29,6 +33,14 @@ const groupId = (ctx: RouteContext<unknown>) => param(Uuid, ctx.params.id, 'grou
 
 /** The live feed's endpoints (docs/api.md, "Feed"). */
 export const FEED_ROUTES: Route[] = [
+  route({
+    method: 'POST', path: '/api/feed/files', access: 'session', body: 'raw', maxBytes: (svc) => svc.config.maxUploadBytes,
+    handle: async (ctx) => {
+      enforce(canUseFeed(actorOf(ctx)), 'share files in the feed');
+      const name = fileNameHeader(ctx.req.headers['x-file-name']);
+      return { status: 201, json: { file: await uploadFeedFile(ctx.svc, actorOf(ctx).id, name, ctx.req.headers['content-type'] ?? '', ctx.body as Buffer) } };
+    },
+  }),
   route({
     method: 'GET', path: '/api/feed', access: 'session',
     handle: async (ctx) => {

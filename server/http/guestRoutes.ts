@@ -2,6 +2,9 @@ import { Uuid } from '../../shared/api';
 import { GuestCommentBody, GuestNameBody, InviteGuestBody, OpenGuestLinkBody } from '../../shared/guests';
 import * as guests from '../domains/guests/actions';
 import { actorOf, jsonRoute, param, route, type Route, type RouteContext } from './router';
+import { fileNameHeader, fileReply, previewReply } from './chatRoutes';
+import { downloadFile, downloadPreview } from '../domains/files/actions';
+import { uploadFeedFile } from '../domains/files/feed';
 
 const guestOf = (ctx: RouteContext<unknown>) => ctx.guest!;
 
@@ -35,6 +38,21 @@ export const GUEST_ROUTES: Route[] = [
   jsonRoute({
     method: 'POST', path: '/api/guest/comments', access: 'guest', schema: GuestCommentBody,
     handle: async (ctx) => ({ status: 201, json: { comment: await guests.guestComment(ctx.svc, guestOf(ctx).actor, ctx.body) } }),
+  }),
+  route({
+    method: 'POST', path: '/api/guest/files', access: 'guest', body: 'raw', maxBytes: (svc) => svc.config.maxUploadBytes,
+    handle: async (ctx) => {
+      const name = fileNameHeader(ctx.req.headers['x-file-name']);
+      return { status: 201, json: { file: await uploadFeedFile(ctx.svc, guestOf(ctx).actor.id, name, ctx.req.headers['content-type'] ?? '', ctx.body as Buffer) } };
+    },
+  }),
+  route({
+    method: 'GET', path: '/api/guest/files/:id', access: 'guest',
+    handle: async (ctx) => fileReply(await downloadFile(ctx.svc, guestOf(ctx).actor, param(Uuid, ctx.params.id, 'file'))),
+  }),
+  route({
+    method: 'GET', path: '/api/guest/files/:id/preview', access: 'guest',
+    handle: async (ctx) => previewReply(await downloadPreview(ctx.svc, guestOf(ctx).actor, param(Uuid, ctx.params.id, 'file'))),
   }),
   route({
     method: 'GET', path: '/api/feed/posts/:id/guests', access: 'session',

@@ -68,11 +68,17 @@ describe.skipIf(!haveChromium)(`a guest on a feed post (browser)${haveChromium ?
     await page.getByTestId('guest-name').press('Enter');
     await page.getByTestId('guest-as').filter({ hasText: 'Carla Client' }).waitFor();
 
+    await page.getByTestId('guest-file').setInputFiles({ name: 'redlines.txt', mimeType: 'text/plain', buffer: Buffer.from('clause 4: ok') });
+    await page.getByTestId('guest-files').filter({ hasText: 'redlines.txt' }).waitFor();
     await page.getByTestId('guest-input').fill('Clause 4 is fine with us');
     await page.getByTestId('guest-send').click();
-    await page.getByTestId('guest-comment').filter({ hasText: 'Clause 4 is fine with us' }).waitFor();
+    const mine = page.getByTestId('guest-comment').filter({ hasText: 'Clause 4 is fine with us' });
+    await mine.getByTestId('attachment-file').filter({ hasText: 'redlines.txt' }).waitFor();
     const seen = (await bob.get(`/api/feed/posts/${postId}/comments`)).body.comments;
-    expect(seen.map((c: any) => [c.body, c.guestName])).toEqual([['Clause 4 is fine with us', 'Carla Client']]);
+    expect(seen.map((c: any) => [c.body, c.guestName, c.attachments.map((f: any) => f.name)])).toEqual([
+      ['Clause 4 is fine with us', 'Carla Client', ['redlines.txt']],
+    ]);
+    expect((await bob.get(seen[0].attachments[0].url)).body).toBe('clause 4: ok');
 
     // Bob answers: it arrives on the guest's page without a reload; the guest replies to it.
     const answer = await bob.post(`/api/feed/posts/${postId}/comments`, { clientId: randomUUID(), body: 'Great, **signing** today' });

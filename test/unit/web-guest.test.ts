@@ -5,12 +5,12 @@ import { applyThreadEvent, commentTree, nameOf } from '../../web/src/lib/guest/m
 
 const comment = (seq: number, extra: Partial<FeedComment> = {}): FeedComment => ({
   id: `c${seq}`, postId: 'p', seq, authorId: 'bob', guestName: null, clientId: `k${seq}`, body: `b${seq}`, replyTo: null, mentions: [],
-  createdAt: '2026-11-27T10:00:00.000Z', editedAt: null, deletedAt: null, reactions: [], ...extra,
+  createdAt: '2026-11-27T10:00:00.000Z', editedAt: null, deletedAt: null, reactions: [], attachments: [], ...extra,
 });
 const thread = (comments: FeedComment[] = []): GuestThread => ({
   me: { id: 'g', name: 'Carla', email: 'c@x.example', postId: 'p', expiresAt: '2027-01-01T00:00:00.000Z' },
   workspace: 'Acme',
-  post: { id: 'p', title: 'T', body: 'B', audience: { everyone: false, departments: [], groups: [], users: [], emails: [], externalCount: 0 } } as GuestThread['post'],
+  post: { id: 'p', title: 'T', body: 'B', audience: { everyone: false, departments: [], groups: [], users: [], emails: [], externalCount: 0 } } as unknown as GuestThread['post'],
   comments,
   people: { bob: { name: 'Bob', guest: false } },
 });

@@ -18,6 +18,7 @@ import { insertPoll } from './pollsRepo';
 import * as repo from './repo';
 import { assemblePosts, loadPost } from './view';
 import { inviteGuests } from '../guests/actions';
+import { attachFeedFiles } from '../files/feed';
 
 /**
  * The post, whether the actor can see it (by the one SQL rule) and the facts permissions need.
@@ -47,6 +48,7 @@ export async function createPost(svc: Services, actor: Actor, input: CreatePostI
     await svc.write(async (u) => {
       await repo.insertPost(u.tx, { id, authorId: actor.id, clientId: input.clientId, title, body: input.body, important: input.important, mentions });
       await repo.insertAudience(u.tx, id, audience);
+      await attachFeedFiles(u.tx, actor.id, id, null, input.fileIds ?? []);
       // As in Bitrix24, mentioning someone makes them a recipient.
       await repo.addPeople(u.tx, id, mentions, true);
       if (input.poll) await insertPoll(u.tx, id, input.poll);

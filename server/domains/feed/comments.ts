@@ -14,6 +14,7 @@ import * as events from './events';
 import { throttle } from './limits';
 import * as repo from './commentsRepo';
 import { addPeople } from './repo';
+import { attachFeedFiles } from '../files/feed';
 
 /** The comment, and its post's access facts for the actor. */
 async function loadComment(svc: Services, actor: Actor, commentId: string) {
@@ -79,6 +80,7 @@ export async function writeComment(
       let comment!: FeedComment;
       await u.emit(postStream(postId), 'comment_created', async (seq: number) => {
         comment = await repo.insertComment(u.tx, { id, postId, seq, authorId, clientId: input.clientId, body: input.body, replyTo, mentions });
+        comment.attachments = await attachFeedFiles(u.tx, authorId, postId, id, input.fileIds ?? []);
         return { comment, commentCount: await repo.liveCommentCount(u.tx, postId) };
       }, authorId);
       if (mentions.length) await mentionPeople(u, post, comment, mentions, authorId);

@@ -1,11 +1,12 @@
 import { sql, type Queryable } from '../../db/pool';
 import { postStream, type FeedComment, type Reaction } from '../../../shared/feed';
+import { attachmentsColumn, refsOf } from '../files/feed';
 
 /** A guest's name (colleagues' names come from the directory, which has no guests). */
 const GUEST_NAME = sql`(SELECT gu.name FROM users gu WHERE gu.id = c.author_id AND gu.role = 'guest') AS guest_name`;
 
 const COMMENT_COLUMNS = sql`c.id, c.post_id, c.seq, c.author_id, c.client_id, c.body, c.reply_to, c.mentions, c.created_at, c.edited_at, c.deleted_at,
-  ${GUEST_NAME},
+  ${GUEST_NAME}, ${attachmentsColumn(sql`f.comment_id = c.id`)} AS attachments,
   COALESCE((SELECT json_agg(json_build_object('emoji', r.emoji, 'userIds', r.users) ORDER BY r.first, r.emoji)
             FROM (SELECT emoji, array_agg(user_id ORDER BY created_at, user_id) AS users, min(created_at) AS first
                   FROM feed_comment_reactions WHERE comment_id = c.id GROUP BY emoji) r), '[]') AS reactions`;
@@ -28,6 +29,7 @@ function toComment(r: any): FeedComment {
     editedAt: iso(r.edited_at),
     deletedAt: iso(r.deleted_at),
     reactions: deleted ? [] : (r.reactions as Reaction[]),
+    attachments: deleted ? [] : refsOf(r.attachments),
   };
 }
 
@@ -50,7 +52,7 @@ export async function insertComment(
     VALUES (${c.id}, ${c.postId}, ${c.seq}, ${c.authorId}, ${c.clientId}, ${c.body}, ${c.replyTo}, ${c.mentions}::uuid[])
     RETURNING created_at, ${GUEST_NAME}`);
   // A new comment has no reactions and no edits: build it rather than read it back.
-  return { ...c, guestName: row.guest_name ?? null, createdAt: row.created_at.toISOString(), editedAt: null, deletedAt: null, reactions: [] };
+  return { ...c, guestName: row.guest_name ?? null, createdAt: row.created_at.toISOString(), editedAt: null, deletedAt: null, reactions: [], attachments: [] };
 }
 
 export async function editComment(q: Queryable, id: string, body: string, mentions: string[]): Promise<FeedComment> {

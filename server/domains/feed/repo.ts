@@ -1,4 +1,6 @@
 import type { SQLQuery } from '@databases/pg';
+import { attachmentsColumn } from '../files/feed';
+import type { FileRefRow } from '../files/actions';
 import { sql, type Queryable } from '../../db/pool';
 import type { FeedFilter, Reaction } from '../../../shared/feed';
 import { postStream } from '../../../shared/feed';
@@ -60,7 +62,8 @@ const postColumns = (viewerId: string | null) => sql`
   COALESCE((SELECT json_agg(json_build_object('emoji', r.emoji, 'userIds', r.users) ORDER BY r.first, r.emoji)
             FROM (SELECT emoji, array_agg(user_id ORDER BY created_at, user_id) AS users, min(created_at) AS first
                   FROM feed_post_reactions WHERE post_id = p.id GROUP BY emoji) r), '[]') AS reactions,
-  EXISTS (SELECT 1 FROM feed_reads fr WHERE fr.post_id = p.id AND fr.user_id = ${viewerId}::uuid) AS read`;
+  EXISTS (SELECT 1 FROM feed_reads fr WHERE fr.post_id = p.id AND fr.user_id = ${viewerId}::uuid) AS read,
+  ${attachmentsColumn(sql`f.post_id = p.id AND f.comment_id IS NULL`)} AS attachments`;
 
 export interface PostRow {
   id: string;
@@ -82,6 +85,7 @@ export interface PostRow {
   comment_count: number;
   reactions: Reaction[];
   read: boolean;
+  attachments: FileRefRow[];
 }
 
 /** Posts by id (no visibility filter: callers have checked it), as `viewerId` sees them. */

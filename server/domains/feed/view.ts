@@ -3,6 +3,7 @@ import { FEED_LIMITS, type AudienceSummary, type FeedComment, type FeedPost, typ
 import * as repo from './repo';
 import { lastComments } from './commentsRepo';
 import { pollStates } from './pollsRepo';
+import { refsOf } from '../files/feed';
 
 /**
  * The read model: posts as one viewer sees them (their reactions, their read mark, their poll choices),
@@ -58,6 +59,7 @@ function toPost(
     lastComments: deleted ? [] : extra.comments,
     reactions: deleted ? [] : r.reactions,
     myReactions: viewerId ? r.reactions.filter((x) => x.userIds.includes(viewerId)).map((x) => x.emoji) : [],
+    attachments: deleted ? [] : refsOf(r.attachments),
     poll: deleted ? null : extra.poll,
     read: r.read,
     readCount: extra.reads?.readCount ?? null,

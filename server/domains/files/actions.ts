@@ -8,6 +8,9 @@ import { enforce, sniffImage } from '../people/actions';
 import { canUseChat } from '../chats/policy';
 import { findChat, memberRole } from '../chats/repo';
 import { makePreview, type ImagePreview } from './previews';
+import { postAccess } from '../feed/repo';
+import { canReadPost } from '../feed/policy';
+import { guestMayRead } from '../guests/policy';
 
 /** The columns of a file row that make its FileRef (every query feeding toFileRef returns these). */
 export interface FileRefRow {
@@ -56,22 +59,45 @@ async function inspectImage(svc: Services, data: Buffer): Promise<{ mime: string
   return preview && { mime, preview };
 }
 
-/** Upload a file into a chat (members only). It is attached by the message that names it. */
-export async function uploadFile(svc: Services, actor: Actor, chatId: string, name: string, declaredType: string, data: Buffer): Promise<FileRef> {
-  if (!(await findChat(svc.db, chatId))) throw new AppError('not_found', 'No such chat');
-  enforce(canUseChat(actor, await memberRole(svc.db, chatId, actor.id)), 'share files here');
+/** An upload's bytes and preview stored by content hash, and what its row records. */
+export interface StoredFile {
+  sha256: string;
+  name: string;
+  mime: string;
+  isImage: boolean;
+  previewSha256: string | null;
+  width: number | null;
+  height: number | null;
+}
+
+/** Check and store an upload (whatever it is attached to later): its name, its type, its image preview. */
+export async function storedFile(svc: Services, name: string, declaredType: string, data: Buffer): Promise<StoredFile> {
   if (!data.length) throw new AppError('bad_request', 'The file is empty');
   const fileName = cleanFileName(name);
   const image = await inspectImage(svc, data);
   const declared = declaredType.split(';')[0].trim().toLowerCase();
   const mime = image?.mime ?? (MIME.test(declared) && !declared.startsWith('image/') ? declared : 'application/octet-stream');
-  const sha256 = await svc.files.put(data);
-  const previewSha256 = image ? await svc.files.put(image.preview.webp) : null;
+  return {
+    sha256: await svc.files.put(data),
+    name: fileName,
+    mime,
+    isImage: image !== null,
+    previewSha256: image ? await svc.files.put(image.preview.webp) : null,
+    width: image?.preview.width ?? null,
+    height: image?.preview.height ?? null,
+  };
+}
+
+/** Upload a file into a chat (members only). It is attached by the message that names it. */
+export async function uploadFile(svc: Services, actor: Actor, chatId: string, name: string, declaredType: string, data: Buffer): Promise<FileRef> {
+  if (!(await findChat(svc.db, chatId))) throw new AppError('not_found', 'No such chat');
+  enforce(canUseChat(actor, await memberRole(svc.db, chatId, actor.id)), 'share files here');
+  const f = await storedFile(svc, name, declaredType, data);
   const id = randomUUID();
   const [row] = await svc.db.query(sql`
     INSERT INTO files (id, sha256, size, name, mime, is_image, uploader_id, chat_id, preview_sha256, width, height)
-    VALUES (${id}, ${sha256}, ${data.length}, ${fileName}, ${mime}, ${image !== null}, ${actor.id}, ${chatId},
-            ${previewSha256}, ${image?.preview.width ?? null}, ${image?.preview.height ?? null})
+    VALUES (${id}, ${f.sha256}, ${data.length}, ${f.name}, ${f.mime}, ${f.isImage}, ${actor.id}, ${chatId},
+            ${f.previewSha256}, ${f.width}, ${f.height})
     RETURNING ${REF_COLUMNS}`);
   svc.log.info('file uploaded', { id, chatId, size: data.length });
   return toFileRef(row as FileRefRow);
@@ -95,13 +121,24 @@ export async function attachFiles(q: Queryable, authorId: string, chatId: string
   return inOrder(rows);
 }
 
-/** A file row, once the actor is known to be a member of its chat. */
+/**
+ * A file row, once the actor may read it: a chat's file by its members; a feed file by whoever sees its
+ * post (a guest: only their post's); a feed file not attached yet by its uploader alone.
+ */
 async function readableFile(svc: Services, actor: Actor, id: string) {
-  const rows = await svc.db.query(sql`SELECT ${REF_COLUMNS}, sha256, chat_id FROM files WHERE id = ${id}`);
+  const rows = await svc.db.query(sql`SELECT ${REF_COLUMNS}, sha256, chat_id, post_id, uploader_id FROM files WHERE id = ${id}`);
   if (!rows.length) throw new AppError('not_found', 'No such file');
   const f = rows[0];
-  enforce(canUseChat(actor, await memberRole(svc.db, f.chat_id, actor.id)), 'download this file');
-  return f as FileRefRow & { sha256: string; chat_id: string };
+  if (f.chat_id) enforce(canUseChat(actor, await memberRole(svc.db, f.chat_id, actor.id)), 'download this file');
+  else if (f.post_id) enforce(await canReadFeedFile(svc, actor, f.post_id), 'download this file');
+  else enforce(actor.active && f.uploader_id === actor.id ? null : 'forbidden', 'download this file');
+  return f as FileRefRow & { sha256: string };
+}
+
+async function canReadFeedFile(svc: Services, actor: Actor, postId: string) {
+  if (actor.role === 'guest') return guestMayRead(actor, postId);
+  const post = await postAccess(svc.db, postId, actor.id);
+  return canReadPost(actor, post?.visible ?? false);
 }
 
 /** The file and its bytes, for members of its chat only. */

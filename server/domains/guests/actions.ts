@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql, type Queryable } from '../../db/pool';
 import { AppError } from '../../../shared/errors';
 import type { FeedComment, CreateCommentInput } from '../../../shared/feed';
-import type { GuestLinkInfo, GuestMe, GuestThread } from '../../../shared/guests';
+import { forGuest, type GuestLinkInfo, type GuestMe, type GuestThread } from '../../../shared/guests';
 import { hashToken, newToken } from '../../lib/tokens';
 import type { Services } from '../../services';
 import type { Unit } from '../../db/unit';
@@ -147,8 +147,8 @@ export async function guestThread(svc: Services, guest: GuestAuth): Promise<Gues
   return {
     me: toMe(guest.link),
     workspace,
-    post: { ...post, audience: { everyone: false, departments: [], groups: [], users: [], emails: [], externalCount: 0 } },
-    comments,
+    post: forGuest({ ...post, audience: { everyone: false, departments: [], groups: [], users: [], emails: [], externalCount: 0 } }),
+    comments: comments.map(forGuest),
     people: await names(svc.db, ids),
   };
 }
@@ -161,7 +161,7 @@ export async function guestComment(svc: Services, actor: Actor, input: CreateCom
   const post = await postAccess(svc.db, postId, actor.id);
   if (!post) throw new AppError('not_found', 'The post is gone');
   enforce(guestMayComment(actor, postId, post), 'comment on this thread');
-  return writeComment(svc, actor.id, post, input, []);
+  return forGuest(await writeComment(svc, actor.id, post, input, []));
 }
 
 export async function setGuestName(svc: Services, guest: GuestAuth, name: string): Promise<GuestMe> {

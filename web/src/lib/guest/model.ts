@@ -4,7 +4,7 @@
  * Imports from shared/ are relative (not `$shared`) so this module also loads in plain vitest/tsc.
  */
 import type { FeedComment, FeedPost } from '../../../../shared/feed';
-import type { GuestThread } from '../../../../shared/guests';
+import { forGuest, type GuestThread } from '../../../../shared/guests';
 import type { StreamEvent } from '../../../../shared/types';
 
 /** Insert or replace a comment, keeping the stream's order (by seq). */
@@ -24,10 +24,10 @@ export function applyThreadEvent(thread: GuestThread, ev: Pick<StreamEvent, 'eve
       const c = payload.comment;
       if (!c || c.postId !== thread.post.id) return thread;
       const people = c.guestName ? { ...thread.people, [c.authorId]: { name: c.guestName, guest: true } } : thread.people;
-      return { ...thread, people, comments: upsertComment(thread.comments, c) };
+      return { ...thread, people, comments: upsertComment(thread.comments, forGuest({ ...c, attachments: c.attachments ?? [] })) };
     }
     case 'post_edited':
-      return payload.post ? { ...thread, post: { ...payload.post, audience: thread.post.audience } } : thread;
+      return payload.post ? { ...thread, post: forGuest({ ...payload.post, attachments: payload.post.attachments ?? [], audience: thread.post.audience }) } : thread;
     case 'post_deleted':
       return { ...thread, post: { ...thread.post, title: null, body: '', deletedAt: new Date().toISOString() } };
     default:

@@ -4,6 +4,7 @@
  * the page says so.
  */
 import type { FeedComment } from '$shared/feed';
+import type { FileRef } from '$shared/messenger';
 import type { GuestMe, GuestThread } from '$shared/guests';
 import { api, isApiError } from '../api';
 import { RealtimeClient, realtimeUrl } from '../realtime/socket';
@@ -72,8 +73,25 @@ export class GuestThreadState {
     this.phase = code === 4403 ? 'revoked' : 'ended';
   }
 
-  async comment(body: string, replyTo: string | null): Promise<FeedComment> {
-    const { comment } = await api.post<{ comment: FeedComment }>('/api/guest/comments', { clientId: crypto.randomUUID(), body, replyTo: replyTo ?? undefined });
+  /** Upload a file for the next comment (raw body, name in X-File-Name like the colleagues' uploads). */
+  async upload(file: File): Promise<FileRef> {
+    const res = await fetch('/api/guest/files', {
+      method: 'POST',
+      body: file,
+      headers: { 'content-type': file.type || 'application/octet-stream', 'x-file-name': encodeURIComponent(file.name) },
+    });
+    const answer = await res.json().catch(() => null);
+    if (!res.ok) throw new Error(answer?.error?.message ?? `HTTP ${res.status}`);
+    return (answer as { file: FileRef }).file;
+  }
+
+  async comment(body: string, replyTo: string | null, fileIds: string[] = []): Promise<FeedComment> {
+    const { comment } = await api.post<{ comment: FeedComment }>('/api/guest/comments', {
+      clientId: crypto.randomUUID(),
+      body,
+      replyTo: replyTo ?? undefined,
+      fileIds: fileIds.length ? fileIds : undefined,
+    });
     if (this.thread) this.thread = { ...this.thread, comments: upsertComment(this.thread.comments, comment) };
     return comment;
   }
