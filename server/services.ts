@@ -1,4 +1,5 @@
 import type { ConnectionPool } from './db/pool';
+import { Scheduler } from './jobs/scheduler';
 import { transact, type Unit } from './db/unit';
 import type { Bus } from './bus';
 import type { Config } from './config';
@@ -39,15 +40,19 @@ export interface Services {
   write<T>(work: (unit: Unit) => Promise<T>): Promise<T>;
   /** Tell every node to do something to its sockets. */
   control(message: ControlMessage): Promise<void>;
+  /** Persistent jobs (reminders, deadlines): exactly once across restarts and nodes. */
+  jobs: Scheduler;
 }
 
-export function createServices(parts: Omit<Services, 'write' | 'control' | 'limits'>): Services {
+export function createServices(parts: Omit<Services, 'write' | 'control' | 'limits' | 'jobs'>): Services {
   const sink = eventPublisher(parts.bus, parts.log);
+  const write = <T>(work: (unit: Unit) => Promise<T>) => transact(parts.db, sink, work);
   return {
     ...parts,
+    jobs: new Scheduler(parts.db, write, parts.log),
     // 10 attempts at once, then one every 6 seconds, per address.
     limits: { auth: new KeyedRateLimiter(10, 1 / 6), send: new KeyedRateLimiter(30, 5) },
-    write: (work) => transact(parts.db, sink, work),
+    write,
     control: async (message) => {
       try {
         await parts.bus.publish(CONTROL_CHANNEL, JSON.stringify(message));
