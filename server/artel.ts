@@ -12,12 +12,15 @@ import { Hub } from './hub/hub';
 import { FileStore } from './domains/files/store';
 import { runMentionDigest } from './domains/notifications/digest';
 import { runGuestDigest } from './domains/guests/digest';
+import { startMailIn } from './domains/mailin';
 
 /** A running Artel node. */
 export interface Artel {
   svc: Services;
   hub: Hub;
   port: number;
+  /** The port of inbound SMTP (mail into the feed). */
+  smtpPort: number;
   stop(): Promise<void>;
 }
 
@@ -52,6 +55,11 @@ export async function startArtel(config: Config, log: Logger = createLogger(conf
     const hub = new Hub(svc);
     const port = await hub.listen(config.host, config.port);
     cleanups.push(() => hub.stop());
+    svc.jobs.start();
+    cleanups.push(() => svc.jobs.stop());
+    // Inbound SMTP after the hub, so that what a mail creates reaches live sockets; stopped before it.
+    const mailIn = await startMailIn(svc);
+    cleanups.push(() => mailIn.stop());
     const online = (userId: string) => hub.presence.status(userId) === 'online';
     const digest = setInterval(
       () => runMentionDigest(svc, online, config.mentionDigestMinutes).catch((err) => log.warn('mention digest failed', { err })),
@@ -69,8 +77,8 @@ export async function startArtel(config: Config, log: Logger = createLogger(conf
     const sweep = setInterval(() => sessions.lucia.deleteExpiredSessions().catch((err) => log.warn('session sweep failed', { err })), 3_600_000);
     sweep.unref();
     cleanups.push(async () => clearInterval(sweep));
-    log.info('artel started', { port, bus: bus.kind, database: config.databaseUrl ? 'external' : 'embedded' });
-    return { svc, hub, port, stop: undo };
+    log.info('artel started', { port, smtpPort: mailIn.port, bus: bus.kind, database: config.databaseUrl ? 'external' : 'embedded' });
+    return { svc, hub, port, smtpPort: mailIn.port, stop: undo };
   } catch (err) {
     await undo();
     throw err;

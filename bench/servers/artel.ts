@@ -58,6 +58,7 @@ serveChild(async () => {
     DATA_DIR: dataDir,
     REDIS_URL: '',
     NODE_ID: 'bench',
+    SMTP_PORT: '0',
     LOG_LEVEL: 'error',
     MENTION_DIGEST_MINUTES: '0',
   });

@@ -14,6 +14,8 @@ export interface TestHub {
   /** Base URL, also the PUBLIC_URL (and so the Origin browsers send). */
   url: string;
   port: number;
+  /** Inbound SMTP (mail into the feed) of this hub. */
+  smtpPort: number;
   artel: Artel;
   db: TestDatabase;
   /** Mails recorded in the outbox, newest first. */
@@ -53,6 +55,7 @@ export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> 
   return {
     url,
     port,
+    smtpPort: artel.smtpPort,
     artel,
     db,
     outbox: () => artel.svc.mailer.list(),
