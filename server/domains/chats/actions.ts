@@ -101,11 +101,12 @@ export async function sendMessage(
   actor: Actor,
   input: { chatId: string; clientId: string; body: string; threadRootId?: string; fileIds?: string[]; forwardOf?: string },
 ): Promise<Message> {
-  const retried = await repo.findByClientId(svc.db, actor.id, input.clientId);
-  if (retried) return sameSend(retried, input.chatId);
+  const facts = await repo.sendFacts(svc.db, input.chatId, actor.id, input.clientId);
+  if (facts.retried) return sameSend((await repo.findByClientId(svc.db, actor.id, input.clientId))!, input.chatId);
   const wait = svc.limits.send.take(actor.id);
   if (wait) throw new AppError('rate_limited', 'You are sending too fast', { retryAfter: wait });
-  await chatAndRole(svc, actor, input.chatId);
+  if (!facts.chat) throw new AppError('not_found', 'No such chat');
+  enforce(canUseChat(actor, facts.role), 'use this chat');
   const fileIds = [...new Set(input.fileIds ?? [])];
   const forward = input.forwardOf ? await forwardable(svc, actor, input) : null;
   const body = forward ? forward.body : input.body;
@@ -117,8 +118,7 @@ export async function sendMessage(
     if (!root || root.chatId !== input.chatId) throw new AppError('not_found', 'No such message in this chat');
     if (root.threadRootId) throw new AppError('bad_request', 'Replies go to the thread of the first message');
   }
-  const members = await repo.memberIds(svc.db, input.chatId);
-  const { mentions, mentionsAll } = mentionsOf(body, members, actor.id);
+  const { mentions, mentionsAll } = mentionsOf(body, facts.members, actor.id);
   const id = randomUUID();
   const forwardedFrom = forward ? { chatId: forward.chatId, messageId: forward.id, authorId: forward.authorId } : null;
   try {

@@ -63,6 +63,19 @@ export async function memberRole(q: Queryable, chatId: string, userId: string): 
   return rows.length ? (rows[0].role as ChatRole) : null;
 }
 
+/**
+ * What a send needs to know before it writes, in one round trip: whether the chat exists, the sender's
+ * role in it, its members (for mentions), and the message an earlier attempt with this client id stored.
+ */
+export async function sendFacts(q: Queryable, chatId: string, userId: string, clientId: string) {
+  const [row] = await q.query(sql`
+    SELECT EXISTS (SELECT 1 FROM chats WHERE id = ${chatId}) AS chat,
+      (SELECT role FROM chat_members WHERE chat_id = ${chatId} AND user_id = ${userId}) AS role,
+      ARRAY(SELECT user_id FROM chat_members WHERE chat_id = ${chatId} ORDER BY joined_at, user_id) AS members,
+      EXISTS (SELECT 1 FROM messages WHERE author_id = ${userId} AND client_id = ${clientId}) AS retried`);
+  return { chat: row.chat as boolean, role: (row.role as ChatRole | null) ?? null, members: row.members as string[], retried: row.retried as boolean };
+}
+
 export async function memberIds(q: Queryable, chatId: string): Promise<string[]> {
   const rows = await q.query(sql`SELECT user_id FROM chat_members WHERE chat_id = ${chatId} ORDER BY joined_at, user_id`);
   return rows.map((r) => r.user_id as string);
@@ -110,12 +123,15 @@ export async function insertMessage(
   },
   attachments: FileRef[] = [],
 ): Promise<Message> {
+  // One round trip for the row and the chat's last activity (this is the hot path of every send).
   const [row] = await q.query(sql`
-    INSERT INTO messages (id, chat_id, seq, author_id, client_id, body, thread_root_id, mentions, mentions_all, forwarded_from)
-    VALUES (${m.id}, ${m.chatId}, ${m.seq}, ${m.authorId}, ${m.clientId}, ${m.body}, ${m.threadRootId}, ${m.mentions}::uuid[],
-            ${m.mentionsAll}, ${m.forwardedFrom ? JSON.stringify(m.forwardedFrom) : null}::jsonb)
-    RETURNING created_at`);
-  await q.query(sql`UPDATE chats SET last_message_at = now() WHERE id = ${m.chatId}`);
+    WITH inserted AS (
+      INSERT INTO messages (id, chat_id, seq, author_id, client_id, body, thread_root_id, mentions, mentions_all, forwarded_from)
+      VALUES (${m.id}, ${m.chatId}, ${m.seq}, ${m.authorId}, ${m.clientId}, ${m.body}, ${m.threadRootId}, ${m.mentions}::uuid[],
+              ${m.mentionsAll}, ${m.forwardedFrom ? JSON.stringify(m.forwardedFrom) : null}::jsonb)
+      RETURNING created_at),
+    touched AS (UPDATE chats SET last_message_at = now() WHERE id = ${m.chatId})
+    SELECT created_at FROM inserted`);
   // A new message has no reactions, replies or pin yet: build it here rather than read it back (hot path).
   return {
     ...m,
