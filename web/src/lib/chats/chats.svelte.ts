@@ -8,12 +8,16 @@
 import { chatStream, type ChatSummary, type Message } from '$shared/messenger';
 import type { StreamEvent } from '$shared/types';
 import { api } from '../api';
+import { Listeners } from '../realtime/listeners';
 import type { PushFrame, RealtimeClient } from '../realtime/socket';
 import { Conversation } from './conversation.svelte';
 import { addTyping, applyThreadRead, clearTyping, countThreadReply, takesPart, TYPING_SEND_MS, type TypingMap } from './extras';
 import { applyChatEventToList, applyRead, applyUserEvent, eventMessage, sortChats, threadReplies, totalUnread } from './model';
 import { notifier } from './notify.svelte';
 import { Sender } from './sender.svelte';
+
+/** Every `user:<me>` event, for other parts of the app (the feed): a stream has one subscription, this one. */
+export const userEvents = new Listeners<[StreamEvent]>((m, d) => console.warn(m, d ?? ''), 'user event');
 
 /** Wait this long after the last reason to mark a chat read before telling the hub. */
 const READ_DEBOUNCE_MS = 400;
@@ -103,6 +107,7 @@ class ChatsStore {
   }
 
   private onUserEvent(ev: StreamEvent): void {
+    userEvents.emit(ev);
     if (ev.event.type === 'thread_read') {
       const p = ev.event.payload as { chatId?: string; rootId?: string; readSeq?: number } | null;
       if (p?.chatId && p.rootId && typeof p.readSeq === 'number') this.applyThreadRead(p.chatId, p.rootId, p.readSeq);

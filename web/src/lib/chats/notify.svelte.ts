@@ -52,6 +52,17 @@ class Notifier {
       console.warn('notify: failed', e);
     }
   }
+
+  /** Show a notification while the tab is hidden (feed mentions); clicking it focuses the tab and opens `href`. */
+  show(title: string, body: string, tag: string, href: string): void {
+    if (!supported() || Notification.permission !== 'granted' || document.visibilityState !== 'hidden') return;
+    try {
+      const n = new Notification(title, { body, tag });
+      n.onclick = () => (window.focus(), n.close(), void goto(href));
+    } catch (e) {
+      console.warn('notify: failed', e);
+    }
+  }
 }
 
 export const notifier = new Notifier();

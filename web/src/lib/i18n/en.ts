@@ -422,6 +422,7 @@ export const en = {
   'feed.cancelReply': 'Cancel the reply',
   'feed.reply': 'Reply',
   'feed.inReplyTo': 'replying to {name}',
+  'feed.inReplyToComment': 'replying to an earlier comment',
   'feed.editComment': 'Edit the comment',
   'feed.commentDeleted': 'Comment deleted',
   'feed.deleteCommentConfirm': 'Delete this comment?',

@@ -423,6 +423,7 @@ export const ru: Dictionary = {
   'feed.cancelReply': 'Отменить ответ',
   'feed.reply': 'Ответить',
   'feed.inReplyTo': 'в ответ: {name}',
+  'feed.inReplyToComment': 'в ответ на более ранний комментарий',
   'feed.editComment': 'Изменить комментарий',
   'feed.commentDeleted': 'Комментарий удалён',
   'feed.deleteCommentConfirm': 'Удалить этот комментарий?',
