@@ -29,6 +29,8 @@ import {
   type ListContext,
 } from '../../web/src/lib/feed/model';
 import { applyGroupEvent, canChangeRole, canRemoveMember, groupRights, sortGroups, upsertGroup } from '../../web/src/lib/groups/model';
+import { carriesFiles, filesProblem, FILES_MAX, pastedFiles, roomFor, uploadLimit } from '../../web/src/lib/feed/attachments';
+import { guestStatus, showsGuests, withInvited } from '../../web/src/lib/feed/guests';
 
 const ME = 'me';
 const OTHER = 'other';
@@ -411,5 +413,76 @@ describe('workgroups', () => {
     expect(canChangeRole(mod, member(OTHER, 'member'), ME)).toBe(false);
     expect(canChangeRole(group({ myRole: 'owner' }), member(OTHER, 'member'), ME)).toBe(true);
     expect(canChangeRole(group({ myRole: 'owner' }), member(ME, 'owner'), ME)).toBe(false);
+  });
+});
+
+describe('feed files', () => {
+  it('takes dragged and pasted files, but leaves text to the field', () => {
+    expect(carriesFiles(['Files', 'application/x-moz-file'])).toBe(true);
+    expect(carriesFiles(['text/plain', 'text/uri-list'])).toBe(false);
+    expect(carriesFiles(undefined)).toBe(false);
+    // A screenshot, or files copied in a file manager.
+    expect(pastedFiles(['Files'], ['shot.png'])).toEqual(['shot.png']);
+    expect(pastedFiles(['text/html', 'Files'], ['image.png'])).toEqual(['image.png']);
+    // An office suite's copy: the text, with a picture of it.
+    expect(pastedFiles(['text/plain', 'text/html', 'Files'], ['render.png'])).toEqual([]);
+    expect(pastedFiles(['text/plain'], [])).toEqual([]);
+  });
+
+  it('attaches at most FEED_LIMITS.attachmentsMax files', () => {
+    expect(FILES_MAX).toBe(10);
+    expect(roomFor(0, 3)).toBe(3);
+    expect(roomFor(8, 5)).toBe(2);
+    expect(roomFor(10, 1)).toBe(0);
+    expect(roomFor(12, 1)).toBe(0);
+  });
+
+  it('reads the upload limit from a payload_too_large refusal', () => {
+    expect(uploadLimit('The body is larger than 1048576 bytes')).toBe(1_048_576);
+    expect(uploadLimit('HTTP 413')).toBeNull();
+    expect(uploadLimit(undefined)).toBeNull();
+  });
+
+  it('holds a draft while a file uploads or after one was refused', () => {
+    expect(filesProblem([])).toBeNull();
+    expect(filesProblem(['done', 'done'])).toBeNull();
+    expect(filesProblem(['done', 'uploading', 'failed'])).toBe('uploading');
+    expect(filesProblem(['failed', 'done'])).toBe('failed');
+  });
+});
+
+describe('feed guests', () => {
+  const external = audience({ everyone: false, emails: ['client@partner.example'], externalCount: 1 });
+
+  it('offers the guest list to the author and admins of a post with external recipients', () => {
+    const mine = post(1, { author: { id: ME, name: 'Me', position: '', avatarUrl: null }, audience: external });
+    expect(showsGuests(mine, { id: ME, role: 'employee' })).toBe(true);
+    expect(showsGuests({ ...mine, audience: audience() }, { id: ME, role: 'employee' })).toBe(false);
+    expect(showsGuests({ ...mine, deletedAt: at(2) }, { id: ME, role: 'employee' })).toBe(false);
+    // Others see how many, not the addresses.
+    const theirs = post(2, { audience: audience({ externalCount: 2 }) });
+    expect(showsGuests(theirs, { id: ME, role: 'employee' })).toBe(false);
+    expect(showsGuests(theirs, { id: ME, role: 'admin' })).toBe(true);
+    expect(showsGuests(theirs, { id: ME, role: 'owner' })).toBe(true);
+    expect(showsGuests(theirs, null)).toBe(false);
+  });
+
+  it('tells active, revoked and expired links apart', () => {
+    const now = Date.parse(at(30));
+    expect(guestStatus({ revokedAt: null, expiresAt: at(40) }, now)).toBe('active');
+    expect(guestStatus({ revokedAt: null, expiresAt: at(20) }, now)).toBe('expired');
+    expect(guestStatus({ revokedAt: at(10), expiresAt: at(40) }, now)).toBe('revoked');
+  });
+
+  it('counts an invited address once, listing it for the author only', () => {
+    const before = [{ email: 'client@partner.example' }];
+    expect(withInvited(external, ' New@Partner.example ', before, true)).toMatchObject({
+      emails: ['client@partner.example', 'new@partner.example'],
+      externalCount: 2,
+    });
+    expect(withInvited(audience({ externalCount: 1 }), 'new@partner.example', before, false)).toMatchObject({ emails: [], externalCount: 2 });
+    // A fresh link for someone invited before changes nothing.
+    expect(withInvited(external, 'CLIENT@partner.example', before, true)).toBe(external);
+    expect(withInvited(audience({ externalCount: 1 }), 'client@partner.example', before, false).externalCount).toBe(1);
   });
 });

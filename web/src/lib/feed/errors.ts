@@ -4,8 +4,11 @@
  */
 import type { ZodIssue } from 'zod';
 import { isApiError } from '../api';
+import { fileSize } from '../chats/display.svelte';
 import { errorMessage } from '../errors';
 import { t } from '../i18n/index.svelte';
+import { uploadLimit } from './attachments';
+import type { FeedUpload } from './uploads.svelte';
 
 /** Whether sending the same thing again may work (the connection, the server's load, a rate limit). */
 export function retryable(e: unknown): boolean {
@@ -37,4 +40,22 @@ export function draftProblem(issues: ZodIssue[]): string {
     return t('feed.pollOptionsRequired');
   }
   return t('field.invalid');
+}
+
+/** Why a file was not attached; too large names the limit when the server's answer gives it. */
+export function uploadProblem(u: Pick<FeedUpload, 'name' | 'size' | 'error'>): string {
+  if (u.error?.code === 'payload_too_large') {
+    const limit = uploadLimit(u.error.message);
+    const size = fileSize(u.size);
+    return limit ? t('feed.files.tooLarge', { name: u.name, size, limit: fileSize(limit) }) : t('feed.files.tooLargeNoLimit', { name: u.name, size });
+  }
+  return t('feed.files.failed', { name: u.name, reason: errorMessage(u.error) });
+}
+
+/** Why an address was not invited: a colleague's is refused with `fields.email = 'colleague'`. */
+export function inviteProblem(e: unknown, email: string): string {
+  if (isApiError(e, 'bad_request') && e.fields?.email) {
+    return e.fields.email === 'colleague' ? t('feed.guests.colleague', { email }) : t('feed.guests.emailInvalid');
+  }
+  return feedError(e);
 }

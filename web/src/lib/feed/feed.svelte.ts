@@ -25,6 +25,7 @@ import {
   type ReadState,
   type WorkGroup,
 } from '$shared/feed';
+import type { GuestLinkInfo } from '$shared/guests';
 import type { StreamEvent } from '$shared/types';
 import { untrack } from 'svelte';
 import { api, isApiError } from '../api';
@@ -51,6 +52,7 @@ import {
   type FeedState,
   type ListContext,
 } from './model';
+import { withInvited } from './guests';
 import { feedUser } from './user.svelte';
 
 /** Posts per page. */
@@ -502,5 +504,22 @@ export class FeedList {
   async reactComment(postId: string, commentId: string, emoji: string): Promise<void> {
     const { reactions } = await api.post<{ reactions: Reaction[] }>(`/api/feed/comments/${commentId}/reactions`, { emoji });
     this.patch(postId, (item) => setReactions(item, commentId, reactions, this.myId));
+  }
+
+  // ---- external guests (the author, owner and admins) ----
+
+  async guests(postId: string): Promise<GuestLinkInfo[]> {
+    return (await api.get<{ guests: GuestLinkInfo[] }>(`/api/feed/posts/${postId}/guests`)).guests;
+  }
+
+  /** Invite one more address (or mail a fresh link to one invited before); the post counts it at once. */
+  async inviteGuest(postId: string, email: string, before: GuestLinkInfo[]): Promise<GuestLinkInfo[]> {
+    const { guests } = await api.post<{ guests: GuestLinkInfo[] }>(`/api/feed/posts/${postId}/guests`, { email });
+    this.patch(postId, (item) => ({ ...item, audience: withInvited(item.audience, email, before, item.author.id === this.myId) }));
+    return guests;
+  }
+
+  async revokeGuest(postId: string, linkId: string): Promise<GuestLinkInfo[]> {
+    return (await api.del<{ guests: GuestLinkInfo[] }>(`/api/feed/posts/${postId}/guests/${linkId}`)).guests;
   }
 }
