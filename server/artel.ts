@@ -13,6 +13,8 @@ import { FileStore } from './domains/files/store';
 import { runMentionDigest } from './domains/notifications/digest';
 import { runGuestDigest } from './domains/guests/digest';
 import { startMailIn } from './domains/mailin';
+import { registerTaskJobs } from './domains/tasks';
+import { registerCardListeners } from './domains/commands/executors';
 
 /** A running Artel node. */
 export interface Artel {
@@ -55,6 +57,8 @@ export async function startArtel(config: Config, log: Logger = createLogger(conf
     const hub = new Hub(svc);
     const port = await hub.listen(config.host, config.port);
     cleanups.push(() => hub.stop());
+    registerTaskJobs(svc);
+    registerCardListeners(svc);
     svc.jobs.start();
     cleanups.push(() => svc.jobs.stop());
     // Inbound SMTP after the hub, so that what a mail creates reaches live sockets; stopped before it.

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Card } from './cards';
 
 /** Longest message body, in characters. */
 export const MAX_MESSAGE_CHARS = 10_000;
@@ -55,6 +56,8 @@ export interface Message {
   pinnedBy: string | null;
   /** Set on a forwarded copy: where the original was, and who wrote it. */
   forwardedFrom: { chatId: string; messageId: string; authorId: string } | null;
+  /** A record made from the chat (a task, a deal…): its live summary. */
+  card?: Card | null;
   /** On the first message of a thread: how many replies it has, and the seq of the latest. */
   replyCount: number;
   lastReplySeq: number | null;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ErrorBody } from './errors';
 import type { Me, PresenceStatus, StreamEvent } from './types';
 import { messengerRequests, type MessengerReplies, type ReadPush, type TypingPush } from './messenger';
+import { commandRequest, type CommandReply } from './cards';
 
 /** The realtime protocol version; a client sends it in its first frame (hello). */
 export const PROTOCOL_VERSION = 1;
@@ -63,6 +64,7 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
     .strict(),
   z.object({ type: z.literal('presence_query'), id: requestId, userIds: z.array(z.string().uuid()).max(1000) }).strict(),
   ...messengerRequests(requestId),
+  commandRequest(requestId),
 ]);
 
 /** A frame sent by a client. */
@@ -87,6 +89,7 @@ export interface ReplyPayloads extends MessengerReplies {
   unsubscribe: Record<string, never>;
   fetch: { events: StreamEvent[]; head: number; more: boolean };
   presence_query: { presence: Record<string, PresenceStatus> };
+  command_run: CommandReply;
 }
 
 /** A successful reply to request `re`. */

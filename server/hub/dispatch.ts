@@ -5,6 +5,7 @@ import type { Services } from '../services';
 import { eventsAfter, streamChannel, streamHead } from '../domains/streams';
 import { streamAccess } from '../domains/streams/access';
 import { messengerHandlers } from './handlers/messenger';
+import { commandHandlers } from './handlers/commands';
 import { canListPeople } from '../domains/people/policy';
 import { toMe } from '../domains/people/repo';
 import { closeWith, sendFrame, type Socket } from './connection';
@@ -97,6 +98,7 @@ const handlers: { [T in ClientMessage['type']]: Handler<T> } = {
   },
 
   ...messengerHandlers,
+  ...commandHandlers,
 };
 
 /**

@@ -33,6 +33,7 @@ function sampleRequests(ids: { chat: string; message: string; user: string }): R
     typing: { chatId: ids.chat },
     thread_read: { rootId: ids.message, seq: 1 },
     message_pin: { messageId: ids.message, pinned: true },
+    command_run: { chatId: ids.chat, clientId: randomUUID(), text: '/task from a guest' },
   };
 }
 

@@ -1,5 +1,6 @@
 import { sql, type Queryable } from '../../db/pool';
 import type { ChatRole, ChatSummary, FileRef, Message, Reaction } from '../../../shared/messenger';
+import type { Card } from '../../../shared/cards';
 import { toFileRef } from '../files/actions';
 
 export interface ChatRow {
@@ -10,7 +11,7 @@ export interface ChatRow {
 }
 
 const MESSAGE_COLUMNS = sql`m.id, m.chat_id, m.seq, m.author_id, m.client_id, m.body, m.thread_root_id, m.mentions, m.mentions_all,
-  m.created_at, m.edited_at, m.deleted_at, m.pinned_at, m.pinned_by, m.forwarded_from,
+  m.created_at, m.edited_at, m.deleted_at, m.pinned_at, m.pinned_by, m.forwarded_from, m.card,
   (SELECT count(*)::int FROM messages r WHERE r.thread_root_id = m.id AND r.deleted_at IS NULL) AS reply_count,
   (SELECT max(r.seq) FROM messages r WHERE r.thread_root_id = m.id AND r.deleted_at IS NULL) AS last_reply_seq,
   COALESCE((SELECT json_agg(json_build_object('emoji', r.emoji, 'userIds', r.users) ORDER BY r.first)
@@ -42,6 +43,7 @@ function toMessage(r: any): Message {
     pinnedAt: deleted ? null : iso(r.pinned_at),
     pinnedBy: deleted ? null : r.pinned_by,
     forwardedFrom: r.forwarded_from,
+    card: deleted ? null : (r.card ?? null),
     replyCount: r.reply_count,
     lastReplySeq: r.last_reply_seq,
   };
@@ -119,16 +121,16 @@ export async function insertMessage(
   q: Queryable,
   m: {
     id: string; chatId: string; seq: number; authorId: string; clientId: string; body: string; threadRootId: string | null;
-    mentions: string[]; mentionsAll: boolean; forwardedFrom: Message['forwardedFrom'];
+    mentions: string[]; mentionsAll: boolean; forwardedFrom: Message['forwardedFrom']; card?: Card | null;
   },
   attachments: FileRef[] = [],
 ): Promise<Message> {
   // One round trip for the row and the chat's last activity (this is the hot path of every send).
   const [row] = await q.query(sql`
     WITH inserted AS (
-      INSERT INTO messages (id, chat_id, seq, author_id, client_id, body, thread_root_id, mentions, mentions_all, forwarded_from)
+      INSERT INTO messages (id, chat_id, seq, author_id, client_id, body, thread_root_id, mentions, mentions_all, forwarded_from, card)
       VALUES (${m.id}, ${m.chatId}, ${m.seq}, ${m.authorId}, ${m.clientId}, ${m.body}, ${m.threadRootId}, ${m.mentions}::uuid[],
-              ${m.mentionsAll}, ${m.forwardedFrom ? JSON.stringify(m.forwardedFrom) : null}::jsonb)
+              ${m.mentionsAll}, ${m.forwardedFrom ? JSON.stringify(m.forwardedFrom) : null}::jsonb, ${m.card ? JSON.stringify(m.card) : null}::jsonb)
       RETURNING created_at),
     touched AS (UPDATE chats SET last_message_at = now() WHERE id = ${m.chatId})
     SELECT created_at FROM inserted`);

@@ -7,6 +7,7 @@ import { audienceStreamAccess, departmentStreamAccess, postStreamAccess } from '
 import { groupFeedAccess } from '../groups';
 import { FEED_ALL_STREAM } from '../../../shared/feed';
 import { guestStreamVerdict } from '../guests/policy';
+import { taskStreamAccess } from '../tasks';
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const CHAT = new RegExp(`^chat:(${UUID})$`);
@@ -15,6 +16,7 @@ const POST = new RegExp(`^post:(${UUID})$`);
 const FEED_GROUP = new RegExp(`^feed:group:(${UUID})$`);
 const FEED_USER = new RegExp(`^feed:user:(${UUID})$`);
 const FEED_DEPT = /^feed:dept:([0-9a-f]{32})$/;
+const TASK = new RegExp(`^task:(${UUID})$`);
 
 /** A user's own stream: their chat list changes and read positions, for all their devices. */
 export const userStream = (userId: string) => `user:${userId}`;
@@ -40,6 +42,9 @@ export async function streamAccess(db: Queryable, actor: Actor, stream: string):
   if (user) return actor.active && user[1] === actor.id ? null : 'forbidden';
   const post = POST.exec(stream);
   if (post) return postStreamAccess(db, actor, post[1]);
+  // A task's stream: whoever can see the task (the tasks' one visibility rule).
+  const task = TASK.exec(stream);
+  if (task) return taskStreamAccess(db, actor, task[1]);
   if (stream === FEED_ALL_STREAM) return audienceStreamAccess(actor, null);
   const feedUser = FEED_USER.exec(stream);
   if (feedUser) return audienceStreamAccess(actor, feedUser[1]);

@@ -8,7 +8,7 @@ import type { ChatSummary, FileRef, Message } from '../../../../shared/messenger
 import type { StreamEvent } from '../../../../shared/types';
 
 /** Events of a chat stream whose payload is `{message}` (upsert by id). */
-const MESSAGE_EVENTS = new Set(['message_created', 'message_edited', 'message_deleted', 'reactions_changed', 'message_pinned', 'message_unpinned']);
+const MESSAGE_EVENTS = new Set(['message_created', 'message_edited', 'message_deleted', 'reactions_changed', 'message_pinned', 'message_unpinned', 'card_updated']);
 
 /** The message an event of a chat stream carries, if any. */
 export function eventMessage(ev: Pick<StreamEvent, 'event'>): Message | null {
