@@ -13,6 +13,7 @@ import { AppError } from '../../shared/errors';
 import { CHAT_ROUTES, FILE_ROUTES, SEARCH_ROUTES } from './chatRoutes';
 import { FEED_ROUTES, GROUP_ROUTES } from './feedRoutes';
 import { GUEST_ROUTES } from './guestRoutes';
+import { CRM_ROUTES } from './crmRoutes';
 import { TASK_ROUTES } from './taskRoutes';
 
 const signedIn = (r: auth.SignedIn, status = 200) => ({ status, json: { user: r.user, workspace: r.workspace }, cookies: [r.cookie] });
@@ -124,6 +125,7 @@ export const ROUTES: Route[] = [
   ...FEED_ROUTES,
   ...GROUP_ROUTES,
   ...GUEST_ROUTES,
+  ...CRM_ROUTES,
   ...TASK_ROUTES,
 ];
 

@@ -7,6 +7,8 @@ import { audienceStreamAccess, departmentStreamAccess, postStreamAccess } from '
 import { groupFeedAccess } from '../groups';
 import { FEED_ALL_STREAM } from '../../../shared/feed';
 import { guestStreamVerdict } from '../guests/policy';
+import { boardStreamAccess, recordStreamAccess } from '../crm';
+import { CRM_BOARD_STREAM, type CrmKind } from '../../../shared/crm';
 import { taskStreamAccess } from '../tasks';
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
@@ -16,6 +18,7 @@ const POST = new RegExp(`^post:(${UUID})$`);
 const FEED_GROUP = new RegExp(`^feed:group:(${UUID})$`);
 const FEED_USER = new RegExp(`^feed:user:(${UUID})$`);
 const FEED_DEPT = /^feed:dept:([0-9a-f]{32})$/;
+const CRM_RECORD = new RegExp(`^crm:(lead|contact|company|deal):(${UUID})$`);
 const TASK = new RegExp(`^task:(${UUID})$`);
 
 /** A user's own stream: their chat list changes and read positions, for all their devices. */
@@ -52,5 +55,9 @@ export async function streamAccess(db: Queryable, actor: Actor, stream: string):
   if (group) return groupFeedAccess(db, actor, group[1]);
   const dept = FEED_DEPT.exec(stream);
   if (dept) return departmentStreamAccess(db, actor, dept[1]);
+  // CRM: a record's stream to whoever can see the record; `crm:all` to those who see every record.
+  const crm = CRM_RECORD.exec(stream);
+  if (crm) return recordStreamAccess(db, actor, crm[1] as CrmKind, crm[2]);
+  if (stream === CRM_BOARD_STREAM) return boardStreamAccess(db, actor);
   return canReadStream(actor, stream);
 }
