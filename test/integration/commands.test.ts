@@ -77,6 +77,25 @@ describe('slash commands in chats', () => {
     expect(card).toMatchObject({ status: 'in_progress', due: deadline });
   });
 
+  it('/сделка makes a deal in the named stage; a stage move updates its card and is told in the thread', async () => {
+    const r = await run(rt, '/сделка Поставка 150 000 ₽ @Bob #переговоры');
+    expect(r).toMatchObject({ ok: true, status: 'created' });
+    expect(r.card).toMatchObject({ kind: 'deal', title: 'Поставка', status: 'Negotiation', amount: { value: '150000.00', currency: 'RUB' }, responsibleId: ids.bob });
+    const deal = (await owner.get(`/api/crm/deals/${r.card.id}`)).body.record;
+    expect(deal).toMatchObject({ amount: '150000.00', currency: 'RUB', stage: { code: 'negotiation' } });
+    const timeline = (await owner.get(`/api/crm/deals/${r.card.id}/timeline`)).body.entries;
+    expect(timeline.some((e: any) => e.type === 'chat_linked')).toBe(true);
+    const pipeline = (await owner.get('/api/crm/pipelines')).body.pipelines.find((p: any) => p.isDefault);
+    const won = pipeline.stages.find((s: any) => s.code === 'won');
+    expect((await owner.post(`/api/crm/deals/${r.card.id}/stage`, { stageId: won.id })).status).toBe(200);
+    await bobRt.waitFor(() => bobRt.events(`chat:${chatId}`).some((e) => e.event.type === 'card_updated' && e.event.payload.message.card.closed === true));
+    const thread = (await owner.get(`/api/chats/${chatId}/messages?thread=${r.message.id}`)).body.messages;
+    expect(thread.filter((m: any) => m.threadRootId === r.message.id).map((m: any) => m.body)).toEqual(['Stage: Won · Стадия: Успешно']);
+    for (const [text, kind] of [['/лид Ромашка 2k $ +7 999 123-45-67', 'lead'], ['/контакт Иван Петров ivan@romashka.ru', 'contact'], ['/компания ООО Ромашка', 'company']] as const) {
+      expect(await run(rt, text)).toMatchObject({ status: 'created', card: { kind } });
+    }
+  });
+
   it('Russian aliases work the same way', async () => {
     const r = await run(rt, '/задача Позвонить в банк в пятницу 10:00 @Bob !');
     expect(r).toMatchObject({ ok: true, status: 'created', card: { kind: 'task', title: 'Позвонить в банк', responsibleId: ids.bob } });

@@ -6,6 +6,7 @@ import { onTaskChanged, type TaskChange } from '../tasks/events';
 import type { Services } from '../../services';
 import { recordChanged } from './cards';
 import { registerExecutor } from './registry';
+import { registerCrmCardListener } from './crm';
 
 /**
  * The domains' side of slash commands: each kind of record a chat can make, through that domain's own
@@ -81,6 +82,7 @@ export function taskNote(change: TaskChange): string | null {
 
 /** Keep chat cards in step with their records: registered once per node at start-up. */
 export function registerCardListeners(svc: Services): void {
+  registerCrmCardListener(svc);
   onTaskChanged(svc, async (u, change) => {
     if (change.changes.includes('created')) return;
     await recordChanged(u, taskCard(change.summary), change.actorId, taskNote(change));
