@@ -8,17 +8,9 @@ import {
 } from '../../shared/crm';
 import type { Reply } from '../hub/http';
 import * as crm from '../domains/crm';
-import { actorOf, jsonRoute, param, route, type Route, type RouteContext } from './router';
+import { actorOf, jsonRoute, param, route, type Route, type RouteContext, query } from './router';
 import { fileNameHeader } from './chatRoutes';
 
-/** A query parameter, validated; absent or empty gives the fallback. */
-function query<T>(ctx: RouteContext<unknown>, name: string, schema: z.ZodType<T>, fallback: T): T {
-  const value = ctx.req.query.get(name);
-  if (value === null || value === '') return fallback;
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new AppError('bad_request', `Invalid ${name}`, { fields: { [name]: parsed.error.issues[0].message } });
-  return parsed.data;
-}
 
 const id = (ctx: RouteContext<unknown>, what: string) => param(Uuid, ctx.params.id, what);
 const optionalUuid = (ctx: RouteContext<unknown>, name: string) => query(ctx, name, Uuid, null as string | null);

@@ -7,7 +7,7 @@ import {
 } from '../../shared/feed';
 import * as feed from '../domains/feed';
 import * as groups from '../domains/groups';
-import { actorOf, jsonRoute, param, route, type Route, type RouteContext } from './router';
+import { actorOf, jsonRoute, param, route, type Route, type RouteContext, query } from './router';
 import { fileNameHeader } from './chatRoutes';
 import { uploadFeedFile } from '../domains/files/feed';
 import { canUseFeed } from '../domains/feed/policy';
@@ -18,14 +18,6 @@ const PageSize = z.coerce.number().int().min(1).max(FEED_LIMITS.pageMax);
 const CommentsPageSize = z.coerce.number().int().min(1).max(FEED_LIMITS.commentsPageMax);
 const Seq = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
-/** A query parameter, validated; absent or empty gives the fallback. */
-function query<T>(ctx: RouteContext<unknown>, name: string, schema: z.ZodType<T>, fallback: T): T {
-  const value = ctx.req.query.get(name);
-  if (value === null || value === '') return fallback;
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new AppError('bad_request', `Invalid ${name}`, { fields: { [name]: parsed.error.issues[0].message } });
-  return parsed.data;
-}
 
 const postId = (ctx: RouteContext<unknown>) => param(Uuid, ctx.params.id, 'post');
 const commentId = (ctx: RouteContext<unknown>) => param(Uuid, ctx.params.id, 'comment');

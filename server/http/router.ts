@@ -112,3 +112,12 @@ export function actorOf(ctx: RouteContext<unknown>): Actor {
 export function imageReply(a: { image: Buffer; type: string }): Reply {
   return { body: a.image, type: a.type, headers: { 'Cache-Control': 'private, max-age=86400' } };
 }
+
+/** A query parameter of the request, validated; absent or empty gives the fallback. */
+export function query<T>(ctx: RouteContext<unknown>, name: string, schema: z.ZodType<T, z.ZodTypeDef, unknown>, fallback: T): T {
+  const value = ctx.req.query.get(name);
+  if (value === null || value === '') return fallback;
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new AppError('bad_request', `Invalid ${name}`, { fields: { [name]: parsed.error.issues[0].message } });
+  return parsed.data;
+}

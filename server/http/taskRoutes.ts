@@ -7,7 +7,7 @@ import {
 } from '../../shared/tasks';
 import * as tasks from '../domains/tasks';
 import type { TaskScope } from '../domains/tasks/repo';
-import { actorOf, jsonRoute, param, route, type Route, type RouteContext } from './router';
+import { actorOf, jsonRoute, param, route, type Route, type RouteContext, query } from './router';
 
 const Filter = z.enum(TASK_FILTERS);
 const PageSize = z.coerce.number().int().min(1).max(TASK_LIMITS.pageMax);
@@ -20,14 +20,6 @@ const Statuses = z
 const Search = z.string().trim().min(1).max(TASK_LIMITS.searchMax);
 const GroupBy = z.enum(['status']);
 
-/** A query parameter, validated; absent or empty gives the fallback. */
-function query<T>(ctx: RouteContext<unknown>, name: string, schema: z.ZodType<T, z.ZodTypeDef, unknown>, fallback: T): T {
-  const value = ctx.req.query.get(name);
-  if (value === null || value === '') return fallback;
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new AppError('bad_request', `Invalid ${name}`, { fields: { [name]: parsed.error.issues[0].message } });
-  return parsed.data;
-}
 
 function scopeOf(ctx: RouteContext<unknown>): TaskScope {
   return {
