@@ -8,7 +8,7 @@ import {
 } from '../../shared/crm';
 import type { Reply } from '../hub/http';
 import * as crm from '../domains/crm';
-import { actorOf, jsonRoute, param, route, type Route, type RouteContext, query } from './router';
+import { actorOf, jsonRoute, param, route, type Route, type RouteContext, query, report } from './router';
 import { fileNameHeader } from './chatRoutes';
 
 
@@ -32,11 +32,6 @@ function period(ctx: RouteContext<unknown>): crm.Period {
 }
 
 /** JSON, or CSV for a spreadsheet (UTF-8 with a BOM; `sep=comma` for ",", ";" by default). */
-function report<T>(ctx: RouteContext<unknown>, name: string, data: T, csv: (d: T, sep: ';' | ',') => Buffer): Reply {
-  if (query(ctx, 'format', z.enum(['json', 'csv']), 'json') === 'json') return { json: data };
-  const sep = query(ctx, 'sep', z.enum(['semicolon', 'comma']), 'semicolon') === 'comma' ? ',' : ';';
-  return { body: csv(data, sep), type: 'text/csv; charset=utf-8', headers: { 'Content-Disposition': `attachment; filename="${name}.csv"` } };
-}
 
 /** Nothing was created: these records share an e-mail or phone (send again with `force: true`). */
 const duplicatesReply = (duplicates: CrmDuplicate[]): Reply => ({

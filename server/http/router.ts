@@ -1,4 +1,4 @@
-import type { z, ZodTypeAny } from 'zod';
+import { z, type ZodTypeAny } from 'zod';
 import { AppError } from '../../shared/errors';
 import { LIMITS } from '../../shared/api';
 import type { Services } from '../services';
@@ -120,4 +120,14 @@ export function query<T>(ctx: RouteContext<unknown>, name: string, schema: z.Zod
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new AppError('bad_request', `Invalid ${name}`, { fields: { [name]: parsed.error.issues[0].message } });
   return parsed.data;
+}
+
+const ReportFormat = z.enum(['json', 'csv']);
+const Separator = z.enum(['semicolon', 'comma']);
+
+/** A report as JSON, or as CSV for spreadsheets with `?format=csv` (`&sep=comma` for ","; ";" by default). */
+export function report<T>(ctx: RouteContext<unknown>, name: string, data: T, csv: (d: T, sep: ';' | ',') => Buffer): Reply {
+  if (query(ctx, 'format', ReportFormat, 'json') === 'json') return { json: data };
+  const sep = query(ctx, 'sep', Separator, 'semicolon') === 'comma' ? ',' : ';';
+  return { body: csv(data, sep), type: 'text/csv; charset=utf-8', headers: { 'Content-Disposition': `attachment; filename="${name}.csv"` } };
 }

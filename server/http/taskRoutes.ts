@@ -7,7 +7,8 @@ import {
 } from '../../shared/tasks';
 import * as tasks from '../domains/tasks';
 import type { TaskScope } from '../domains/tasks/repo';
-import { actorOf, jsonRoute, param, route, type Route, type RouteContext, query } from './router';
+import { actorOf, jsonRoute, param, route, type Route, type RouteContext, query, report } from './router';
+import { overdueByPerson, overdueCsv } from '../domains/tasks/report';
 
 const Filter = z.enum(TASK_FILTERS);
 const PageSize = z.coerce.number().int().min(1).max(TASK_LIMITS.pageMax);
@@ -36,6 +37,10 @@ const ok = { json: { ok: true } };
 
 /** Tasks (docs/api.md, "Tasks"). Static paths come before `/api/tasks/:id`, which would match them. */
 export const TASK_ROUTES: Route[] = [
+  route({
+    method: 'GET', path: '/api/tasks/reports/overdue', access: 'session',
+    handle: async (ctx) => report(ctx, 'overdue-tasks', await overdueByPerson(ctx.svc, actorOf(ctx)), overdueCsv),
+  }),
   route({
     method: 'GET', path: '/api/tasks', access: 'session',
     handle: async (ctx) => {

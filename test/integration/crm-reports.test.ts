@@ -3,7 +3,7 @@ import { sql } from '../../server/db/pool';
 import { startTestHub, type TestHub } from '../helpers/hub';
 import { addColleague, type ApiClient } from '../helpers/client';
 import { create, crmTeam, expectRefused } from '../fixtures/crm/team';
-import { csvCell, toCsv } from '../../server/domains/crm/csv';
+import { csvCell, toCsv } from '../../server/lib/csv';
 
 /**
  * Reports over a known set of deals in the default pipeline (New → Negotiation → Proposal → Won, Lost):

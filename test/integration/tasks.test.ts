@@ -402,3 +402,38 @@ describe('tasks', () => {
     expect((await owner.post(`/api/tasks/${target.id}/comments`, { clientId: randomUUID(), body: 'fine' })).status).toBe(201);
   });
 });
+
+describe('the overdue report', () => {
+  it('counts overdue tasks by responsible person over the tasks the viewer sees, as JSON and CSV', async () => {
+    const { startTestHub } = await import('../helpers/hub');
+    const { addColleague, idsOf, registerOwner } = await import('../helpers/client');
+    const pg = (await import('pg')).default;
+    const hub = await startTestHub();
+    try {
+      const owner = await registerOwner(hub.url);
+      const bob = await addColleague(owner, 'bob@example.com', 'Bob Builder');
+      const eve = await addColleague(owner, 'eve@example.com', 'Eve Adams');
+      const ids = await idsOf({ bob, eve });
+      const soon = new Date(Date.now() + 3_600_000).toISOString();
+      const made: string[] = [];
+      for (const [title, responsibleId] of [['Late one', ids.bob], ['Late two', ids.bob], ['Fine', ids.bob], ['Eve late', ids.eve]] as const) {
+        const r = await owner.post('/api/tasks', { clientId: crypto.randomUUID(), title, responsibleId, deadline: soon });
+        expect(r.status).toBe(201);
+        made.push(r.body.task.id);
+      }
+      const c = new pg.Client({ connectionString: hub.db.url });
+      await c.connect();
+      await c.query(`UPDATE tasks SET deadline = now() - interval '2 days' WHERE title IN ('Late one', 'Late two', 'Eve late')`);
+      await c.end();
+      const all = (await owner.get('/api/tasks/reports/overdue')).body;
+      expect(all.map((r: any) => [r.name, r.open, r.overdue])).toEqual([['Bob Builder', 3, 2], ['Eve Adams', 1, 1]]);
+      // Eve sees only her own task.
+      expect((await eve.get('/api/tasks/reports/overdue')).body.map((r: any) => r.name)).toEqual(['Eve Adams']);
+      const csv = await owner.call('GET', '/api/tasks/reports/overdue?format=csv');
+      expect(csv.headers.get('content-type')).toContain('text/csv');
+      expect(csv.body).toContain('Bob Builder;3;2;');
+    } finally {
+      await hub.stop();
+    }
+  });
+});

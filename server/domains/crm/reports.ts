@@ -8,7 +8,7 @@ import { enforce } from '../people/actions';
 import { canUseCrm } from './policy';
 import { visibleToUser } from './repo';
 import { findPipeline } from './pipelinesRepo';
-import { toCsv, type CsvValue } from './csv';
+import { toCsv, type CsvValue } from '../../lib/csv';
 import { badField } from './draft';
 
 /**
