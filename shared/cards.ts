@@ -64,3 +64,19 @@ export type CommandReply =
   | { status: 'created'; message: Message; card: Card }
   | { status: 'confirm'; command: CommandName; draft: Draft; problems: Problem[] }
   | { status: 'invalid'; problems: Problem[]; suggestions: string[] };
+
+/**
+ * POST /api/commands/run: a slash command typed in a feed comment or a task comment. The record is made
+ * as from a chat, and a comment linking to it is added where it was typed. Answers a `CommandReply`
+ * (`created` carries the comment instead of a chat message).
+ */
+export const CommandInBody = z
+  .object({
+    context: z.object({ kind: z.enum(['post', 'task']), id: z.string().uuid() }).strict(),
+    clientId: z.string().uuid(),
+    text: z.string().max(2_000),
+    timeZone: z.string().max(64).regex(/^[A-Za-z_+-]+(\/[A-Za-z0-9_+-]+)*$/).optional(),
+    draft: z.record(z.unknown()).optional(),
+  })
+  .strict();
+export type CommandInInput = z.infer<typeof CommandInBody>;

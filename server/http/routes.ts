@@ -15,6 +15,7 @@ import { FEED_ROUTES, GROUP_ROUTES } from './feedRoutes';
 import { GUEST_ROUTES } from './guestRoutes';
 import { CRM_ROUTES } from './crmRoutes';
 import { TASK_ROUTES } from './taskRoutes';
+import { COMMAND_ROUTES } from './commandRoutes';
 
 const signedIn = (r: auth.SignedIn, status = 200) => ({ status, json: { user: r.user, workspace: r.workspace }, cookies: [r.cookie] });
 
@@ -127,6 +128,7 @@ export const ROUTES: Route[] = [
   ...GUEST_ROUTES,
   ...CRM_ROUTES,
   ...TASK_ROUTES,
+  ...COMMAND_ROUTES,
 ];
 
 /** Liveness: the process answers. Readiness: PostgreSQL and the bus answer too. */

@@ -134,3 +134,33 @@ describe('slash commands in chats', () => {
     expect((await owner.get(`/api/chats/${chatId}/messages`)).body.messages.some((m: any) => m.body.includes('Sneak'))).toBe(false);
   });
 });
+
+describe('slash commands in feed and task comments', () => {
+  it('make the record and a comment linking to it, only where the writer may comment', async () => {
+    const hub = await startTestHub();
+    try {
+      const owner = await registerOwner(hub.url);
+      const bob = await addColleague(owner, 'bob@example.com', 'Bob Builder');
+      const eve = await addColleague(owner, 'eve@example.com', 'Eve Adams');
+      const ids = await idsOf({ bob });
+      const post = (await owner.post('/api/feed/posts', { clientId: randomUUID(), body: 'Supplier meeting', audience: { userIds: [ids.bob] } })).body.post;
+      const clientId = randomUUID();
+      const body = { context: { kind: 'post', id: post.id }, clientId, text: '/task Send the minutes tomorrow @Bob', timeZone: 'Europe/Moscow' };
+      const r = await owner.post('/api/commands/run', body);
+      expect(r.body).toMatchObject({ status: 'created', card: { kind: 'task', title: 'Send the minutes' }, comment: { body: `[Task: Send the minutes](/app/tasks/${r.body.card.id})` } });
+      expect((await owner.post('/api/commands/run', body)).body.comment.id).toBe(r.body.comment.id);
+      expect((await bob.get(`/api/tasks/${r.body.card.id}`)).status).toBe(200);
+      // Eve cannot see the post: nothing is made.
+      const refused = await eve.post('/api/commands/run', { ...body, clientId: randomUUID(), text: '/task Sneak' });
+      expect(refused.status).toBe(403);
+      expect((await owner.get('/api/tasks?filter=all&q=Sneak')).body.tasks).toEqual([]);
+
+      const inTask = await bob.post('/api/commands/run', { context: { kind: 'task', id: r.body.card.id }, clientId: randomUUID(), text: '/сделка Протокол 10 тыс ₽' });
+      expect(inTask.body).toMatchObject({ status: 'created', card: { kind: 'deal', title: 'Протокол' } });
+      const comments = (await bob.get(`/api/tasks/${r.body.card.id}/comments`)).body.comments;
+      expect(comments.map((c: any) => c.body)).toEqual([`[Deal: Протокол](/app/crm/deals/${inTask.body.card.id})`]);
+    } finally {
+      await hub.stop();
+    }
+  });
+});

@@ -91,7 +91,7 @@ async function createFromDraft(svc: Services, actor: Actor, draft: Draft, origin
     throw new AppError('conflict', `Possible duplicates already exist (${names}): create it from the CRM to confirm`);
   }
   // The record's timeline lists the chat it was made in.
-  await linkChat(svc, actor, { kind, id: record.id }, { chatId: origin.chatId, messageId: origin.sourceId });
+  if (origin.chatId) await linkChat(svc, actor, { kind, id: record.id }, { chatId: origin.chatId, messageId: origin.sourceId });
   return crmCard(record);
 }
 

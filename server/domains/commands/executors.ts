@@ -52,7 +52,7 @@ registerExecutor('task', {
         priority: draft.priority === 'normal' ? 'normal' : 'high',
         checklist: [],
       },
-      origin.sourceId ? { chatId: origin.chatId, messageId: origin.sourceId } : undefined,
+      origin.sourceId && origin.chatId ? { chatId: origin.chatId, messageId: origin.sourceId } : undefined,
     );
     return taskCard(task);
   },

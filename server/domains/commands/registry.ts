@@ -6,7 +6,8 @@ import type { Actor } from '../people/policy';
 
 /** Where a record made from a chat comes from. */
 export interface Origin {
-  chatId: string;
+  /** The chat it was typed in; null when typed in a feed or task comment. */
+  chatId: string | null;
   /** The command's client id: the record's own idempotency key (a retried command makes one record). */
   clientId: string;
   /** The message it was made from (its menu), if any. */

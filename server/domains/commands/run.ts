@@ -1,6 +1,6 @@
 import { sql } from '../../db/pool';
 import { AppError } from '../../../shared/errors';
-import type { CommandReply } from '../../../shared/cards';
+import type { Card, CommandReply } from '../../../shared/cards';
 import { parseCommand, type Draft, type Problem } from '../../../shared/commands';
 import { draftSchema } from '../../../shared/commands/schema';
 import type { Services } from '../../services';
@@ -9,7 +9,7 @@ import { enforce } from '../people/actions';
 import { canUseChat } from '../chats/policy';
 import { findByClientId, findMessage, sendFacts } from '../chats/repo';
 import { postCard } from './cards';
-import { executorFor } from './registry';
+import { executorFor, type Origin } from './registry';
 import './executors';
 
 export interface RunInput {
@@ -36,7 +36,7 @@ function knownZone(zone: string | undefined): string {
 }
 
 /** The draft to act on: the confirmed one (checked again), or what the hub's own parse makes of the text. */
-async function draftOf(svc: Services, actor: Actor, input: RunInput): Promise<{ draft: Draft } | { reply: CommandReply }> {
+async function draftOf(svc: Services, actor: Actor, input: Omit<RunInput, 'chatId'>): Promise<{ draft: Draft } | { reply: CommandReply }> {
   if (input.draft) {
     const checked = draftSchema.safeParse(input.draft);
     if (!checked.success) {
@@ -63,6 +63,23 @@ async function draftOf(svc: Services, actor: Actor, input: RunInput): Promise<{ 
 }
 
 /**
+ * Parse (or take the confirmed draft) and make the record through its domain (its own transaction,
+ * checks and idempotency by client id); or the reply that asks for a confirmation or explains a refusal.
+ */
+export async function makeRecord(svc: Services, actor: Actor, input: Omit<RunInput, 'chatId'>, origin: Origin): Promise<{ card: Card } | { reply: CommandReply }> {
+  const wait = svc.limits.send.take(actor.id);
+  if (wait) throw new AppError('rate_limited', 'You are sending too fast', { retryAfter: wait });
+  const planned = await draftOf(svc, actor, input);
+  if ('reply' in planned) return planned;
+  const executor = executorFor(planned.draft.kind);
+  if (!executor) {
+    const p = problem('unsupported', `/${planned.draft.kind} is not available in this workspace yet`, `Команда /${planned.draft.kind} пока недоступна`);
+    return { reply: { status: 'invalid', problems: [p], suggestions: [] } };
+  }
+  return { card: await executor.create(svc, actor, planned.draft, origin) };
+}
+
+/**
  * Run a slash command typed in a chat: make the record through its domain (whose permissions apply) and
  * post its card into the chat, linked both ways. Idempotent by client id: a retry answers the card the
  * first attempt posted. Nothing is made when the text is not understood without doubt: the reply asks
@@ -82,18 +99,11 @@ export async function runCommand(svc: Services, actor: Actor, input: RunInput): 
     const m = await findMessage(svc.db, id);
     if (!m || m.chatId !== input.chatId) throw new AppError('not_found', `No such ${what} in this chat`);
   }
-  const wait = svc.limits.send.take(actor.id);
-  if (wait) throw new AppError('rate_limited', 'You are sending too fast', { retryAfter: wait });
-  const planned = await draftOf(svc, actor, input);
-  if ('reply' in planned) return planned.reply;
-  const executor = executorFor(planned.draft.kind);
-  if (!executor) {
-    const p = problem('unsupported', `/${planned.draft.kind} is not available in this workspace yet`, `Команда /${planned.draft.kind} пока недоступна`);
-    return { status: 'invalid', problems: [p], suggestions: [] };
-  }
-  // The record is made by its domain (its own transaction and checks); the card follows it. Should the
-  // card fail, the record stays, reachable from its list; a retry would make a second one.
-  const card = await executor.create(svc, actor, planned.draft, { chatId: input.chatId, clientId: input.clientId, sourceId: input.sourceId ?? null });
+  // The record is made first (its domain's own transaction); the card follows. Should the card fail, the
+  // record stays, reachable from its list.
+  const made = await makeRecord(svc, actor, input, { chatId: input.chatId, clientId: input.clientId, sourceId: input.sourceId ?? null });
+  if ('reply' in made) return made.reply;
+  const { card } = made;
   const message = await svc.write((u) =>
     postCard(u, { actorId: actor.id, chatId: input.chatId, clientId: input.clientId, card, threadRootId: input.threadRootId, sourceId: input.sourceId }),
   );
