@@ -13,6 +13,7 @@ export const en = {
   'common.saved': 'Saved',
   'common.cancel': 'Cancel',
   'common.retry': 'Try again',
+  'feed.commandNotRun': 'Nothing was created: {reason}',
   'guest.title': 'Shared discussion',
   'guest.as': 'You are a guest: {name}',
   'guest.changeName': 'Change name',

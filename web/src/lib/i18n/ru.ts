@@ -14,6 +14,7 @@ export const ru: Dictionary = {
   'common.saved': 'Сохранено',
   'common.cancel': 'Отмена',
   'common.retry': 'Повторить',
+  'feed.commandNotRun': 'Ничего не создано: {reason}',
   'guest.title': 'Общее обсуждение',
   'guest.as': 'Вы гость: {name}',
   'guest.changeName': 'Изменить имя',

@@ -1,0 +1,64 @@
+/**
+ * A slash command typed in a feed comment box: the task is made and a comment linking to it appears on
+ * the post for both people; a command the hub is unsure of makes nothing and says why.
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser } from 'playwright-core';
+import { startTestHub, type TestHub } from '../helpers/hub';
+import { addColleague, idsOf, registerOwner, type ApiClient } from '../helpers/client';
+
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = fs.existsSync(CHROMIUM);
+
+describe.skipIf(!haveChromium)(`slash commands in feed comments (browser)${haveChromium ? '' : `: skipped, ${CHROMIUM} is missing`}`, () => {
+  let hub: TestHub;
+  let browser: Browser;
+  let owner: ApiClient;
+  let bob: ApiClient;
+
+  beforeAll(async () => {
+    [hub, browser] = await Promise.all([
+      startTestHub(),
+      chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] }),
+    ]);
+    owner = await registerOwner(hub.url);
+    bob = await addColleague(owner, 'bob@example.com', 'Bob Builder');
+    await addColleague(owner, 'ann1@example.com', 'Ann Lee');
+    await addColleague(owner, 'ann2@example.com', 'Ann Smith');
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await hub?.stop();
+  });
+
+  it('makes a task from a comment box and links it in a comment; doubts make nothing', async () => {
+    const { bob: bobId } = await idsOf({ bob });
+    await owner.post('/api/feed/posts', { clientId: randomUUID(), body: 'Quarterly review', audience: { userIds: [bobId] } });
+    const ctx = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
+    ctx.setDefaultTimeout(15_000);
+    await ctx.addCookies([{ name: 'artel_session', value: bob.cookie!, url: hub.url }]);
+    const page = await ctx.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${hub.url}/app/feed`);
+    const post = page.locator('[data-testid=post]').filter({ hasText: 'Quarterly review' });
+    const input = post.locator('[data-testid=comment-input]');
+    await input.fill('/task Prepare the figures tomorrow @Olga');
+    await input.press('Enter');
+    const link = post.getByRole('link', { name: 'Task: Prepare the figures' });
+    await link.waitFor();
+    const tasks = (await owner.get('/api/tasks?filter=mine')).body.tasks;
+    expect(tasks.map((t: any) => t.title)).toEqual(['Prepare the figures']);
+    expect(await link.getAttribute('href')).toBe(`/app/tasks/${tasks[0].id}`);
+
+    await input.fill('/task Check the numbers @Ann');
+    await input.press('Enter');
+    await post.locator('[data-testid=comment-error]').filter({ hasText: 'Nothing was created' }).waitFor();
+    expect(await input.inputValue()).toBe('/task Check the numbers @Ann');
+    expect(errors).toEqual([]);
+    await ctx.close();
+  }, 90_000);
+});
