@@ -79,6 +79,9 @@ function spanOf(ts: Token[], i: number, n: number): [number, number] {
   return [ts[i].start, ts[i + n - 1].end];
 }
 
+/** A stored mention token, `<@uuid>` (shared/mentions.ts), with trailing punctuation. */
+const MENTION_TOKEN = /^<@([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})>[.,;:!?]*$/i;
+
 /** @person / +person at token i: how many tokens it took (1, or 2 for an unquoted full name). */
 function readPerson(st: State, people: PeopleIndex, ts: Token[], i: number, body: string, role: '@' | '+'): number {
   let n = 1;
@@ -107,6 +110,15 @@ function recognise(st: State, ctx: CommandContext, people: PeopleIndex, f: Featu
   if (f.priority && /^!+$/.test(t.text)) {
     const v: Priority = t.text.length === 1 ? 'high' : 'urgent';
     st.priority = st.once(st.priority, { v, span: [t.start, t.end] }, 'priority');
+    return 1;
+  }
+  // A mention picked from a composer's @ list is stored as `<@uuid>`: the person by id, as responsible.
+  const picked = MENTION_TOKEN.exec(t.text);
+  if (picked) {
+    const known = ctx.people.some((p) => p.id === picked[1].toLowerCase());
+    const span: [number, number] = [t.start, t.end];
+    if (!known) st.problems.push(problem('unknown_person', span, t.text, undefined));
+    st.responsible = st.once(st.responsible, { v: known ? picked[1].toLowerCase() : null, span }, 'responsible');
     return 1;
   }
   const body = sigilBody(t);

@@ -27,15 +27,17 @@ function decodeEntities(s: string): string {
 
 const INVISIBLE = /[\s\p{Cc}\p{Cf}]/gu;
 const SAFE_SCHEME = /^(?:https?|mailto):/;
+/** A page of the app itself (a record a comment links to): a path under /app/, nothing that could leave. */
+const APP_PATH = /^\/app\/[A-Za-z0-9/_-]*(?:\?[A-Za-z0-9=&_-]*)?$/;
 
 /**
  * The href for a `[text](dest)` destination, or null when it is not an allowed link. The destination is
  * entity-decoded and stripped of whitespace, control and format characters; the result must start with
- * http:, https: or mailto: (ASCII case-insensitive). That same string is what the attribute carries, so the
+ * http:, https: or mailto: (ASCII case-insensitive), or be a plain path of the app (`/app/tasks/<id>`). That same string is what the attribute carries, so the
  * browser sees exactly the value that was checked.
  */
 export function safeHref(dest: string): string | null {
   const cleaned = decodeEntities(dest).replace(INVISIBLE, '');
   const lower = cleaned.replace(/[A-Z]/g, (c) => c.toLowerCase());
-  return SAFE_SCHEME.test(lower) ? cleaned : null;
+  return SAFE_SCHEME.test(lower) || APP_PATH.test(cleaned) ? cleaned : null;
 }

@@ -46,7 +46,7 @@ describe.skipIf(!haveChromium)(`slash commands in feed comments (browser)${haveC
     await page.goto(`${hub.url}/app/feed`);
     const post = page.locator('[data-testid=post]').filter({ hasText: 'Quarterly review' });
     const input = post.locator('[data-testid=comment-input]');
-    await input.fill('/task Prepare the figures tomorrow @Olga');
+    await input.fill('/task Prepare the figures @Olga tomorrow');
     await input.press('Enter');
     const link = post.getByRole('link', { name: 'Task: Prepare the figures' });
     await link.waitFor();
@@ -54,10 +54,10 @@ describe.skipIf(!haveChromium)(`slash commands in feed comments (browser)${haveC
     expect(tasks.map((t: any) => t.title)).toEqual(['Prepare the figures']);
     expect(await link.getAttribute('href')).toBe(`/app/tasks/${tasks[0].id}`);
 
-    await input.fill('/task Check the numbers @Ann');
+    await input.fill('/task Check the numbers @Ann today');
     await input.press('Enter');
     await post.locator('[data-testid=comment-error]').filter({ hasText: 'Nothing was created' }).waitFor();
-    expect(await input.inputValue()).toBe('/task Check the numbers @Ann');
+    expect(await input.inputValue()).toBe('/task Check the numbers @Ann today');
     expect(errors).toEqual([]);
     await ctx.close();
   }, 90_000);

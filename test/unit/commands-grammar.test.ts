@@ -325,3 +325,18 @@ describe('results match the zod schema', () => {
     expect(commandResultSchema.safeParse(parseCommand(input, ctx())).success).toBe(true);
   });
 });
+
+describe('mentions picked from a composer list', () => {
+  const id = '0b7e3a4c-1d2e-4f56-8a9b-0c1d2e3f4a5b';
+  const withId = ctx({ people: [...PEOPLE, { id, name: 'Olga Owner' }] });
+
+  it('a stored mention token names the responsible by id', () => {
+    const r = parseCommand(`/task Prepare the figures <@${id}> tomorrow`, withId);
+    expect(r).toMatchObject({ ok: true, confident: true, draft: { kind: 'task', title: 'Prepare the figures', responsibleId: id } });
+  });
+
+  it('an unknown id is a problem, never a guess; a second @ conflicts as usual', () => {
+    expect(codes(parseCommand('/task x <@11111111-2222-4333-8444-555555555555>', withId))).toContain('unknown_person');
+    expect(codes(parseCommand(`/task x <@${id}> @ann`, withId))).toContain('conflicting');
+  });
+});

@@ -659,3 +659,12 @@ describe('renderMarkdown: pathological shapes', () => {
     expect(ms).toBeLessThan(2000);
   });
 });
+
+describe('links to pages of the app', () => {
+  it('a path under /app/ is a link; anything that could leave the app is text', () => {
+    expect(renderMarkdown('[Task: X](/app/tasks/1)')).toContain('<a href="/app/tasks/1"');
+    for (const s of ['[x](//evil.example)', '[x](/app/../admin)', '[x](/appx)', '[x](/api/files/1)', '[x](/app/%2e%2e/x)']) {
+      expect(renderMarkdown(s)).not.toContain('<a ');
+    }
+  });
+});

@@ -5,17 +5,18 @@
  */
 import type { CommandReply } from '$shared/cards';
 import type { Locale } from '$shared/commands';
+import type { FeedComment } from '$shared/feed';
 import { api } from '../api';
 import { browserTimeZone } from '../chats/commands';
 
 /** What the box shows for a reply that made nothing; null when the record was made. */
-export function commandOutcome(reply: CommandReply | { status: 'created' }, locale: Locale): string | null {
+export function commandOutcome(reply: CommandReply | { status: 'created'; comment: FeedComment }, locale: Locale): string | null {
   if (reply.status === 'created') return null;
   const problems = reply.problems.map((p) => p.message[locale]).filter(Boolean);
   const hint = reply.status === 'invalid' && reply.suggestions.length ? [reply.suggestions.join(' ')] : [];
   return [...problems, ...hint].join(' · ') || null;
 }
 
-export async function runInPost(postId: string, text: string, clientId: string): Promise<CommandReply | { status: 'created' }> {
+export async function runInPost(postId: string, text: string, clientId: string): Promise<Exclude<CommandReply, { status: 'created' }> | { status: 'created'; comment: FeedComment }> {
   return api.post('/api/commands/run', { context: { kind: 'post', id: postId }, clientId, text, timeZone: browserTimeZone() });
 }

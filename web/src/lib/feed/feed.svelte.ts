@@ -481,11 +481,16 @@ export class FeedList {
 
   async comment(postId: string, input: CreateCommentInput): Promise<FeedComment> {
     const { comment } = await api.post<{ comment: FeedComment }>(`/api/feed/posts/${postId}/comments`, input);
+    this.commented(postId, comment);
+    return comment;
+  }
+
+  /** A comment the hub stored for me (a send's reply, or a slash command's link): shown at once, once. */
+  commented(postId: string, comment: FeedComment): void {
     this.patch(postId, (item) => {
       const known = item.comments.some((c) => c.id === comment.id);
       return { ...item, comments: upsertComment(item.comments, comment), commentCount: item.commentCount + (known ? 0 : 1) };
     });
-    return comment;
   }
 
   async editComment(postId: string, commentId: string, body: string): Promise<void> {
