@@ -165,6 +165,27 @@ describe('RealtimeClient', () => {
     expect(got).toEqual([1, 2, 3]);
   });
 
+  it('when the hub refuses a batch for one stream that is no longer ours, subscribes the others one by one', async () => {
+    const got: number[] = [];
+    client.subscribe('directory', (e) => got.push(e.seq), undefined, { after: 0 });
+    client.subscribe('task:gone', () => {}, undefined, { after: 5 });
+    client.start();
+    const s = await connect();
+    const batch = s.last('subscribe');
+    expect(batch.streams).toHaveLength(2);
+    s.push({ re: batch.id, ok: false, error: { code: 'forbidden', message: 'You may not follow task:gone' } });
+    await flush();
+    const singles = s.sent.filter((m) => m.type === 'subscribe' && m.id !== batch.id);
+    expect(singles.map((m) => m.streams.map((x: { stream: string }) => x.stream))).toEqual([['directory'], ['task:gone']]);
+    s.push({ re: singles[0].id, ok: true, streams: [{ stream: 'directory', head: 0, reload: false }] });
+    s.push({ re: singles[1].id, ok: false, error: { code: 'forbidden', message: 'no' } });
+    await flush();
+    s.push(ev(1));
+    expect(got).toEqual([1]);
+    // A lone refusal is not split again.
+    expect(s.sent.filter((m) => m.type === 'subscribe')).toHaveLength(3);
+  });
+
   it('calls the reload callback when the hub says reload', async () => {
     let reloads = 0;
     const got: number[] = [];

@@ -13,7 +13,7 @@ import { RESUME_CAP } from '../../../../shared/protocol';
 import type { ClientMessage, OkReply, ReplyPayloads, SubscribeResult } from '../../../../shared/protocol';
 import type { EventBody, StreamEvent } from '../../../../shared/types';
 import { StreamCursor } from './cursor';
-import type { EventHandler, LogFn, ReloadHandler, SubscribeOptions } from './types';
+import { RealtimeError, type EventHandler, type LogFn, type ReloadHandler, type SubscribeOptions } from './types';
 
 /** What the subscriptions need from the connection that owns them. */
 export interface SubscriptionHost {
@@ -114,6 +114,11 @@ export class StreamSubscriptions {
     } catch (e) {
       for (const sub of subs) sub.subscribing = false;
       this.host.log('realtime: subscribe failed', e);
+      // The hub refuses a whole request when one of its streams is not (or no longer) ours: ask for each
+      // alone, so one lost stream does not leave the others unsubscribed.
+      if (subs.length > 1 && e instanceof RealtimeError && (e.code === 'forbidden' || e.code === 'not_found')) {
+        for (const sub of subs) if (this.streams.get(sub.stream) === sub) void this.subscribeBatch([sub]);
+      }
       return;
     }
     for (const result of reply.streams) {
