@@ -12,7 +12,7 @@ import { addColleague, idsOf, registerOwner, type ApiClient } from '../helpers/c
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = fs.existsSync(CHROMIUM);
 
-describe.skipIf(!haveChromium)(`slash commands in feed comments (browser)${haveChromium ? '' : `: skipped, ${CHROMIUM} is missing`}`, () => {
+describe.skipIf(!haveChromium)(`slash commands in feed and task comments (browser)${haveChromium ? '' : `: skipped, ${CHROMIUM} is missing`}`, () => {
   let hub: TestHub;
   let browser: Browser;
   let owner: ApiClient;
@@ -59,6 +59,24 @@ describe.skipIf(!haveChromium)(`slash commands in feed comments (browser)${haveC
     await post.locator('[data-testid=comment-error]').filter({ hasText: 'Nothing was created' }).waitFor();
     expect(await input.inputValue()).toBe('/task Check the numbers @Ann today');
     expect(errors).toEqual([]);
+    await ctx.close();
+  }, 90_000);
+
+  it('makes a deal from a task\'s comment box and links it there', async () => {
+    const { bob: bobId } = await idsOf({ bob });
+    const task = (await owner.post('/api/tasks', { clientId: randomUUID(), title: 'Agree the protocol', responsibleId: bobId })).body.task;
+    const ctx = await browser.newContext({ locale: 'ru-RU', viewport: { width: 1280, height: 900 } });
+    ctx.setDefaultTimeout(15_000);
+    await ctx.addCookies([{ name: 'artel_session', value: bob.cookie!, url: hub.url }]);
+    const page = await ctx.newPage();
+    await page.goto(`${hub.url}/app/tasks/${task.id}`);
+    const input = page.getByTestId('task-comment-input');
+    await input.fill('/сделка Протокол 10 тыс ₽');
+    await page.getByTestId('task-comment-send').click();
+    const link = page.getByTestId('task-comments').getByRole('link', { name: 'Deal: Протокол' });
+    await link.waitFor();
+    const deal = (await owner.get('/api/crm/deals')).body.records.find((d: any) => d.title === 'Протокол');
+    expect(await link.getAttribute('href')).toBe(`/app/crm/deals/${deal.id}`);
     await ctx.close();
   }, 90_000);
 });

@@ -22,6 +22,7 @@ import type { PushFrame, RealtimeClient } from '../realtime/socket';
 import { session } from '../session.svelte';
 import { applyRead, applyTaskEvent, applyTimeEvent, mergeTask, upsertComment, type TimeState, type Viewer } from './model';
 import { tasksUser } from './user.svelte';
+import { runIn, type CommentCommandReply } from '../feed/commands';
 
 const COMMENTS = 200;
 const READ_DEBOUNCE_MS = 500;
@@ -216,6 +217,13 @@ export class TaskPage {
   async comment(clientId: string, body: string): Promise<void> {
     const { comment } = await api.post<{ comment: TaskComment }>(`/api/tasks/${this.id}/comments`, { clientId, body });
     this.comments = upsertComment(this.comments, comment);
+  }
+
+  /** A slash command typed in the comment box: the record is made and a comment links to it; else why not. */
+  async commandComment(clientId: string, text: string): Promise<CommentCommandReply<TaskComment>> {
+    const reply = await runIn<TaskComment>('task', this.id, text, clientId);
+    if (reply.status === 'created') this.comments = upsertComment(this.comments, reply.comment);
+    return reply;
   }
 
   async editComment(commentId: string, body: string): Promise<void> {
