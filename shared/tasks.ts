@@ -42,6 +42,35 @@ export type TaskPriority = (typeof TASK_PRIORITIES)[number];
 export const TASK_ACTIONS = ['start', 'pause', 'complete', 'accept', 'return', 'defer', 'renew', 'reopen'] as const;
 export type TaskAction = (typeof TASK_ACTIONS)[number];
 
+/** Who takes a status action: the responsible, the creator, or the workspace's owner and admins. */
+export type TaskDoer = 'responsible' | 'creator' | 'staff';
+
+/**
+ * The status transitions, as in Bitrix24:
+ *
+ *   new ──start──> in_progress ──pause──> new
+ *   new | in_progress ──complete──> waiting_control   (the task requires control and the actor is not its creator)
+ *                                └─> done              (otherwise: no control, or the creator completes it)
+ *   waiting_control ──accept──> done                   (the creator accepts the work)
+ *   waiting_control ──return──> in_progress            (the creator sends it back for more work)
+ *   new | in_progress | waiting_control ──defer──> deferred ──renew──> new
+ *   done ──reopen──> new
+ *
+ * The responsible starts, pauses and completes; the creator completes too (closing it at once),
+ * accepts or returns, defers, renews and reopens. The workspace's owner and admins may do all of it
+ * (an admin's completion still waits for the creator when the task requires control).
+ */
+export const TRANSITIONS: Record<TaskAction, { from: readonly TaskStatus[]; by: readonly TaskDoer[] }> = {
+  start: { from: ['new'], by: ['responsible', 'staff'] },
+  pause: { from: ['in_progress'], by: ['responsible', 'staff'] },
+  complete: { from: ['new', 'in_progress'], by: ['responsible', 'creator', 'staff'] },
+  accept: { from: ['waiting_control'], by: ['creator', 'staff'] },
+  return: { from: ['waiting_control'], by: ['creator', 'staff'] },
+  defer: { from: ['new', 'in_progress', 'waiting_control'], by: ['creator', 'staff'] },
+  renew: { from: ['deferred'], by: ['creator', 'staff'] },
+  reopen: { from: ['done'], by: ['creator', 'staff'] },
+};
+
 export const TASK_FILTERS = ['all', 'mine', 'assigned_by_me', 'participating', 'observing', 'overdue'] as const;
 export type TaskFilter = (typeof TASK_FILTERS)[number];
 

@@ -162,7 +162,7 @@ export async function editTask(svc: Services, actor: Actor, taskId: string, inpu
 }
 
 /**
- * Move a task's status (policy.ts, TRANSITIONS). Decided on the locked row, so two people acting at
+ * Move a task's status (shared/tasks.ts, TRANSITIONS). Decided on the locked row, so two people acting at
  * once cannot both complete it. A step that is not the actor's is forbidden; one that is theirs but
  * not from this status is a conflict naming what they may do now.
  */

@@ -23,7 +23,7 @@ export { registerTaskJobs, JOB_KINDS, dueSoonKey, overdueKey } from './jobs';
 export { listTasks, taskBoard } from './list';
 export { addReminder, deleteReminder, listReminders } from './reminders';
 export { addEntry, deleteEntry, myTimer, pauseTimer, startTimer, stopTimer, taskTime } from './time';
-export { canSeeTask, TRANSITIONS } from './policy';
+export { canSeeTask } from './policy';
 export { summarize } from './view';
 
 /** May the actor follow `task:<id>`? Whoever can see the task; unknown tasks are not found. */

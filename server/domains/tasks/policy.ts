@@ -1,4 +1,4 @@
-import type { TaskAction, TaskStatus } from '../../../shared/tasks';
+import { TRANSITIONS, type TaskAction, type TaskStatus } from '../../../shared/tasks';
 import type { Actor, Verdict } from '../people/policy';
 
 /**
@@ -9,7 +9,7 @@ import type { Actor, Verdict } from '../people/policy';
  * Who does what, once the task is visible:
  * - fields (title, description, people, deadline, priority, planned time, group, control): the creator,
  *   and the workspace's owner and admins;
- * - status: see TRANSITIONS below;
+ * - status: see TRANSITIONS in shared/tasks.ts (the browser offers the same steps);
  * - checklist: the creator and admins add, edit, reorder and delete items; they, the responsible and
  *   the participants tick them;
  * - time: the responsible, the participants (co-executors: "per person" totals are theirs) and the
@@ -100,33 +100,7 @@ export function canDeleteComment(actor: Actor, rel: TaskRelation, comment: { aut
 
 // ---- Status -----------------------------------------------------------------------------------------
 
-type Doer = 'responsible' | 'creator' | 'staff';
 
-/**
- * The status transitions, as in Bitrix24:
- *
- *   new ──start──> in_progress ──pause──> new
- *   new | in_progress ──complete──> waiting_control   (the task requires control and the actor is not its creator)
- *                                └─> done              (otherwise: no control, or the creator completes it)
- *   waiting_control ──accept──> done                   (the creator accepts the work)
- *   waiting_control ──return──> in_progress            (the creator sends it back for more work)
- *   new | in_progress | waiting_control ──defer──> deferred ──renew──> new
- *   done ──reopen──> new
- *
- * The responsible starts, pauses and completes; the creator completes too (closing it at once),
- * accepts or returns, defers, renews and reopens. The workspace's owner and admins may do all of it
- * (an admin's completion still waits for the creator when the task requires control).
- */
-export const TRANSITIONS: Record<TaskAction, { from: readonly TaskStatus[]; by: readonly Doer[] }> = {
-  start: { from: ['new'], by: ['responsible', 'staff'] },
-  pause: { from: ['in_progress'], by: ['responsible', 'staff'] },
-  complete: { from: ['new', 'in_progress'], by: ['responsible', 'creator', 'staff'] },
-  accept: { from: ['waiting_control'], by: ['creator', 'staff'] },
-  return: { from: ['waiting_control'], by: ['creator', 'staff'] },
-  defer: { from: ['new', 'in_progress', 'waiting_control'], by: ['creator', 'staff'] },
-  renew: { from: ['deferred'], by: ['creator', 'staff'] },
-  reopen: { from: ['done'], by: ['creator', 'staff'] },
-};
 
 /** The status facts transitions depend on. */
 export interface TaskStatusFacts {

@@ -9,6 +9,7 @@
 import {
   ACTIVE_STATUSES,
   TASK_STATUSES,
+  TRANSITIONS,
   type ChecklistItem,
   type Task,
   type TaskAction,
@@ -54,19 +55,8 @@ export function relationOf(task: People, myId: string): Relation {
   };
 }
 
-type Doer = 'responsible' | 'creator' | 'staff';
-
-/** The status workflow: from which statuses an action starts, and who takes it. */
-export const TRANSITIONS: Record<TaskAction, { from: readonly TaskStatus[]; by: readonly Doer[] }> = {
-  start: { from: ['new'], by: ['responsible', 'staff'] },
-  pause: { from: ['in_progress'], by: ['responsible', 'staff'] },
-  complete: { from: ['new', 'in_progress'], by: ['responsible', 'creator', 'staff'] },
-  accept: { from: ['waiting_control'], by: ['creator', 'staff'] },
-  return: { from: ['waiting_control'], by: ['creator', 'staff'] },
-  defer: { from: ['new', 'in_progress', 'waiting_control'], by: ['creator', 'staff'] },
-  renew: { from: ['deferred'], by: ['creator', 'staff'] },
-  reopen: { from: ['done'], by: ['creator', 'staff'] },
-};
+/** The status workflow (shared with the hub): from which statuses an action starts, and who takes it. */
+export { TRANSITIONS };
 
 /** The actions in the order buttons show them. */
 export const ACTION_ORDER: readonly TaskAction[] = ['start', 'complete', 'accept', 'return', 'pause', 'renew', 'reopen', 'defer'];
