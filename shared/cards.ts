@@ -17,6 +17,8 @@ export const CardSchema = z.object({
   title: z.string().max(500),
   /** A task's status, a deal's stage name, a lead's status. */
   status: z.string().max(100).nullable().optional(),
+  /** A built-in deal stage's stable code (new, negotiation, proposal, won, lost), for a translated label. */
+  stageCode: z.string().max(40).nullable().optional(),
   /** Exact decimal string in major units, with its ISO 4217 currency. */
   amount: z.object({ value: z.string().max(40), currency: z.string().length(3) }).nullable().optional(),
   responsibleId: z.string().uuid().nullable().optional(),

@@ -303,3 +303,12 @@ describe('cards', () => {
     expect(commandErrorKey('internal')).toBe('commands.error.generic');
   });
 });
+
+describe('deal stages on cards', () => {
+  it('a built-in stage under its built-in name is translated by code; a renamed or custom one is shown as named', async () => {
+    const { statusKey } = await import('../../web/src/lib/chats/commands');
+    expect(statusKey('deal', 'Negotiation', 'negotiation')).toBe('crm.stage.negotiation');
+    expect(statusKey('deal', 'Переговоры с юристами', 'negotiation')).toBeNull();
+    expect(statusKey('deal', 'Pilot', null)).toBeNull();
+  });
+});

@@ -21,6 +21,7 @@ export function crmCard(r: CrmRecordSummary): Card {
     id: r.id,
     title: r.title,
     status: r.stage?.name ?? r.status ?? null,
+    stageCode: r.stage?.code ?? null,
     amount: r.amount && r.currency ? { value: r.amount, currency: r.currency } : null,
     responsibleId: r.responsible.id,
     due: r.closeDate,

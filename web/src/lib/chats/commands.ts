@@ -345,11 +345,16 @@ const LEAD_STATUS: Record<string, MessageKey> = {
 };
 
 /** The dictionary key of a task's or lead's status; null for what is shown as it is (a deal's stage name). */
-export function statusKey(kind: CardKind, status: string | null | undefined): MessageKey | null {
+export function statusKey(kind: CardKind, status: string | null | undefined, stageCode?: string | null): MessageKey | null {
+  // A built-in deal stage under its built-in name is translated by its code; a renamed one shows its name.
+  if (kind === 'deal' && stageCode && BUILT_IN_STAGES[stageCode] === status) return `crm.stage.${stageCode}` as MessageKey;
   if (!status) return null;
   const table = kind === 'task' ? TASK_STATUS : kind === 'lead' ? LEAD_STATUS : null;
   return table && Object.hasOwn(table, status) ? table[status] : null;
 }
+
+/** The built-in stages' codes and the names they are created with (migrations/015_crm.sql). */
+const BUILT_IN_STAGES: Record<string, string> = { new: 'New', negotiation: 'Negotiation', proposal: 'Proposal', won: 'Won', lost: 'Lost' };
 
 /** The dictionary key of a record kind's name. */
 export const kindKey = (kind: CardKind): MessageKey => `cards.kind.${kind}`;
