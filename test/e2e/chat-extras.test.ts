@@ -7,35 +7,19 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startTestHub, type TestHub } from '../helpers/hub';
 import { addColleague, registerOwner, type ApiClient } from '../helpers/client';
+import { chromiumNote, collectProblems, haveChromium, launchChromium, notesOf, online, recordNotifications, setHidden, signedInContext } from '../helpers/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = fs.existsSync(CHROMIUM);
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
-
-/** Script errors and dialogs of the given pages, collected into one list (it must stay empty). */
-function collectProblems(pages: Record<string, Page>): string[] {
-  const out: string[] = [];
-  for (const [name, page] of Object.entries(pages)) {
-    page.on('pageerror', (e) => out.push(`${name}: ${e.message}`));
-    page.on('dialog', (d) => void d.dismiss().then(() => out.push(`${name}: dialog ${d.message()}`)));
-  }
-  return out;
-}
-
-async function signedInContext(browser: Browser, hub: TestHub, client: ApiClient): Promise<BrowserContext> {
-  const ctx = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-  ctx.setDefaultTimeout(15_000);
-  await ctx.addCookies([{ name: 'artel_session', value: client.cookie!, url: hub.url }]);
-  return ctx;
-}
+/** Files download in these tests. */
+const downloads = { acceptDownloads: true };
 
 const messages = (p: Page, text: string) => p.locator('[data-testid=message-list] [data-testid=message]').filter({ hasText: text });
 const fileInput = (p: Page) => p.locator('[data-testid=composer] [data-testid=composer-file-input]').first();
 
-describe.skipIf(!haveChromium)(`chat extras (browser)${haveChromium ? '' : `: skipped, ${CHROMIUM} is missing`}`, () => {
+describe.skipIf(!haveChromium)(`chat extras (browser)${chromiumNote}`, () => {
   let hub: TestHub;
   let browser: Browser;
   let olga: ApiClient;
@@ -46,19 +30,16 @@ describe.skipIf(!haveChromium)(`chat extras (browser)${haveChromium ? '' : `: sk
   let problems: string[] = [];
 
   beforeAll(async () => {
-    [hub, browser] = await Promise.all([
-      startTestHub({ env: { MAX_UPLOAD_MB: '1' } }),
-      chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking'] }),
-    ]);
+    [hub, browser] = await Promise.all([startTestHub({ env: { MAX_UPLOAD_MB: '1' } }), launchChromium()]);
     olga = await registerOwner(hub.url);
     bob = await addColleague(olga, 'bob@example.com', 'Bob Builder');
     const bobId = (await bob.get('/api/me')).body.user.id;
     chatId = (await olga.post('/api/chats', { kind: 'direct', userId: bobId })).body.chat.id;
-    a = await (await signedInContext(browser, hub, olga)).newPage();
-    b = await (await signedInContext(browser, hub, bob)).newPage();
+    a = await (await signedInContext(browser, hub, olga, 'en-US', downloads)).newPage();
+    b = await (await signedInContext(browser, hub, bob, 'en-US', downloads)).newPage();
     problems = collectProblems({ A: a, B: b });
     await Promise.all([a.goto(`${hub.url}/app/chats/${chatId}`), b.goto(`${hub.url}/app/chats/${chatId}`)]);
-    for (const p of [a, b]) await p.locator('aside [data-testid=connection][data-status=online]').waitFor();
+    for (const p of [a, b]) await online(p);
   }, 60_000);
 
   afterAll(async () => {
@@ -128,38 +109,19 @@ describe.skipIf(!haveChromium)(`chat extras (browser)${haveChromium ? '' : `: sk
   it('raises a browser notification for a direct message only while the tab is hidden', async () => {
     // Bob's second tab: notifications granted, the page's visibility under the test's control, and the
     // Notification constructor recording what Artel shows (the browser's own popup is not observable).
-    const ctx = await signedInContext(browser, hub, bob);
-    await ctx.addInitScript(() => {
-      const w = window as unknown as { __hidden: boolean; __notes: { title: string; body: string }[] };
-      w.__hidden = false;
-      w.__notes = [];
-      Object.defineProperty(document, 'visibilityState', { get: () => (w.__hidden ? 'hidden' : 'visible') });
-      Object.defineProperty(document, 'hidden', { get: () => w.__hidden });
-      class RecordedNotification {
-        static permission = 'granted';
-        static requestPermission = async () => 'granted';
-        onclick: (() => void) | null = null;
-        constructor(title: string, options?: { body?: string }) {
-          w.__notes.push({ title, body: options?.body ?? '' });
-        }
-        close() {}
-      }
-      (window as unknown as { Notification: unknown }).Notification = RecordedNotification;
-    });
+    const ctx = await signedInContext(browser, hub, bob, 'en-US', downloads);
+    await recordNotifications(ctx);
     const c = await ctx.newPage();
     const seenProblems = collectProblems({ C: c });
     await c.goto(`${hub.url}/app/chats`);
-    await c.locator('aside [data-testid=connection][data-status=online]').waitFor();
-    const notes = () => c.evaluate(() => (window as unknown as { __notes: { title: string; body: string }[] }).__notes);
+    await online(c);
+    const notes = () => notesOf(c);
 
     await olga.post(`/api/chats/${chatId}/messages`, { clientId: randomUUID(), body: 'While you look' });
     await c.locator(`[data-testid=chat-item][data-chat-id="${chatId}"] [data-testid=chat-unread]`).waitFor();
     expect(await notes()).toEqual([]);
 
-    await c.evaluate(() => {
-      (window as unknown as { __hidden: boolean }).__hidden = true;
-      document.dispatchEvent(new Event('visibilitychange'));
-    });
+    await setHidden(c, true);
     await olga.post(`/api/chats/${chatId}/messages`, { clientId: randomUUID(), body: '**Ping** while you are away' });
     await expect.poll(notes).toEqual([{ title: 'Olga Owner', body: 'Ping while you are away' }]);
     expect(seenProblems).toEqual([]);

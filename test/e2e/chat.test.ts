@@ -5,32 +5,11 @@
  * delivered once, in order, when the connection returns.
  */
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page, type WebSocketRoute } from 'playwright-core';
+import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
 import { startTestHub, type TestHub } from '../helpers/hub';
 import { addColleague, registerOwner, type ApiClient } from '../helpers/client';
-
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = fs.existsSync(CHROMIUM);
-
-/** Script errors and dialogs (an alert would mean injected markup ran) must never happen. */
-function watchProblems(page: Page, name: string): string[] {
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(`${name}: page error: ${e.message}`));
-  page.on('dialog', (d) => {
-    problems.push(`${name}: dialog: ${d.message()}`);
-    void d.dismiss();
-  });
-  return problems;
-}
-
-async function signedInContext(browser: Browser, hub: TestHub, client: ApiClient, locale: string): Promise<BrowserContext> {
-  const ctx = await browser.newContext({ locale, viewport: { width: 1280, height: 800 } });
-  ctx.setDefaultTimeout(15_000);
-  await ctx.addCookies([{ name: 'artel_session', value: client.cookie!, url: hub.url }]);
-  return ctx;
-}
+import { collectProblems, chromiumNote, haveChromium, launchChromium, online, signedInContext, watchProblems } from '../helpers/browser';
 
 const messages = (p: Page, text: string) => p.locator('[data-testid=message-list] [data-testid=message]').filter({ hasText: text });
 
@@ -39,7 +18,7 @@ async function send(p: Page, text: string, scope = '[data-testid=composer]') {
   await p.locator(`${scope} [data-testid=composer-input]`).last().press('Enter');
 }
 
-describe.skipIf(!haveChromium)(`chats (browser)${haveChromium ? '' : `: skipped, ${CHROMIUM} is missing`}`, () => {
+describe.skipIf(!haveChromium)(`chats (browser)${chromiumNote}`, () => {
   let hub: TestHub;
   let browser: Browser;
   let ctxA: BrowserContext;
@@ -50,14 +29,11 @@ describe.skipIf(!haveChromium)(`chats (browser)${haveChromium ? '' : `: skipped,
   const sockets: WebSocketRoute[] = [];
 
   beforeAll(async () => {
-    [hub, browser] = await Promise.all([
-      startTestHub(),
-      chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking'] }),
-    ]);
+    [hub, browser] = await Promise.all([startTestHub(), launchChromium()]);
     olga = await registerOwner(hub.url);
     const bob = await addColleague(olga, 'bob@example.com', 'Bob Builder');
     bobId = (await bob.get('/api/me')).body.user.id;
-    ctxA = await signedInContext(browser, hub, olga, 'en-US');
+    ctxA = await signedInContext(browser, hub, olga);
     // A's socket passes through a route, so the test can cut it and keep it down (the browser's offline
     // mode alone does not reliably stop an open WebSocket).
     await ctxA.routeWebSocket(/\/ws$/, (ws) => {
@@ -65,7 +41,7 @@ describe.skipIf(!haveChromium)(`chats (browser)${haveChromium ? '' : `: skipped,
       sockets.push(ws);
       ws.connectToServer();
     });
-    ctxB = await signedInContext(browser, hub, bob, 'en-US');
+    ctxB = await signedInContext(browser, hub, bob);
   });
 
   afterAll(async () => {
@@ -76,10 +52,10 @@ describe.skipIf(!haveChromium)(`chats (browser)${haveChromium ? '' : `: skipped,
   it('two people chat live: unread and mention badges, reactions, edits, threads, safe rendering, offline sending', async () => {
     const a = await ctxA.newPage();
     const b = await ctxB.newPage();
-    const problems = [...watchProblems(a, 'A'), ...watchProblems(b, 'B')];
+    const problems = collectProblems({ A: a, B: b });
     await Promise.all([a.goto(`${hub.url}/app/chats`), b.goto(`${hub.url}/app/feed`)]);
-    await a.locator('aside [data-testid=connection][data-status=online]').waitFor();
-    await b.locator('aside [data-testid=connection][data-status=online]').waitFor();
+    await online(a);
+    await online(b);
 
     // --- A opens the direct chat with Bob and writes
     await a.click('[data-testid=new-chat]');

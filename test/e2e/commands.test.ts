@@ -6,32 +6,15 @@
  * yet); a past deadline is fixed on the card; the thread panel's composer runs commands into the thread;
  * offline, a command is refused with the text kept (never queued) and runs once the connection is back.
  */
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page, type WebSocketRoute } from 'playwright-core';
+import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
 import { startTestHub, type TestHub } from '../helpers/hub';
 import { addColleague, registerOwner, type ApiClient } from '../helpers/client';
+import { collectProblems, chromiumNote, haveChromium, launchChromium, online, signedInContext, watchProblems } from '../helpers/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = fs.existsSync(CHROMIUM);
 const ZONE = 'Europe/Moscow';
-
-function watchProblems(page: Page, name: string): string[] {
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(`${name}: page error: ${e.message}`));
-  page.on('dialog', (d) => {
-    problems.push(`${name}: dialog: ${d.message()}`);
-    void d.dismiss();
-  });
-  return problems;
-}
-
-async function signedInContext(browser: Browser, hub: TestHub, client: ApiClient): Promise<BrowserContext> {
-  const ctx = await browser.newContext({ locale: 'en-US', timezoneId: ZONE, viewport: { width: 1280, height: 900 } });
-  ctx.setDefaultTimeout(15_000);
-  await ctx.addCookies([{ name: 'artel_session', value: client.cookie!, url: hub.url }]);
-  return ctx;
-}
+/** The browsers run in Moscow time, with room for cards. */
+const inZone = { timezoneId: ZONE, viewport: { width: 1280, height: 900 } };
 
 const mainList = (p: Page) => p.locator('[data-testid=message-list]');
 const cards = (p: Page, title: string) => mainList(p).locator('[data-testid=card]').filter({ has: p.locator('[data-testid=card-title]', { hasText: title }) });
@@ -45,7 +28,7 @@ function tomorrowLabel(): string {
   return new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeZone: ZONE }).format(new Date(Date.now() + 86_400_000));
 }
 
-describe.skipIf(!haveChromium)(`slash commands (browser)${haveChromium ? '' : `: skipped, ${CHROMIUM} is missing`}`, () => {
+describe.skipIf(!haveChromium)(`slash commands (browser)${chromiumNote}`, () => {
   let hub: TestHub;
   let browser: Browser;
   let olga: ApiClient;
@@ -62,29 +45,26 @@ describe.skipIf(!haveChromium)(`slash commands (browser)${haveChromium ? '' : `:
   const sockets: WebSocketRoute[] = [];
 
   beforeAll(async () => {
-    [hub, browser] = await Promise.all([
-      startTestHub(),
-      chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking'] }),
-    ]);
+    [hub, browser] = await Promise.all([startTestHub(), launchChromium()]);
     olga = await registerOwner(hub.url);
     bob = await addColleague(olga, 'bob@example.com', 'Bob Builder');
     const annLee = await addColleague(olga, 'ann1@example.com', 'Ann Lee');
     const annSmith = await addColleague(olga, 'ann2@example.com', 'Ann Smith');
     for (const [k, c] of Object.entries({ olga, bob, annLee, annSmith })) ids[k] = (await c.get('/api/me')).body.user.id;
     chatId = (await olga.post('/api/chats', { kind: 'group', title: 'Contract', memberIds: [ids.bob] })).body.chat.id;
-    ctxA = await signedInContext(browser, hub, olga);
+    ctxA = await signedInContext(browser, hub, olga, 'en-US', inZone);
     await ctxA.routeWebSocket(/\/ws$/, (ws) => {
       if (socketDown) return void ws.close();
       sockets.push(ws);
       ws.connectToServer();
     });
-    ctxB = await signedInContext(browser, hub, bob);
+    ctxB = await signedInContext(browser, hub, bob, 'en-US', inZone);
     a = await ctxA.newPage();
     b = await ctxB.newPage();
-    problems = [...watchProblems(a, 'A'), ...watchProblems(b, 'B')];
+    problems = collectProblems({ A: a, B: b });
     await Promise.all([a.goto(`${hub.url}/app/chats/${chatId}`), b.goto(`${hub.url}/app/chats/${chatId}`)]);
     for (const p of [a, b]) {
-      await p.locator('aside [data-testid=connection][data-status=online]').waitFor();
+      await online(p);
       await p.locator('[data-testid=chat-header-title]').filter({ hasText: 'Contract' }).waitFor();
     }
   });

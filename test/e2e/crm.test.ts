@@ -13,19 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { startTestHub, type TestHub } from '../helpers/hub';
 import { addColleague, registerOwner, type ApiClient } from '../helpers/client';
+import { collectProblems } from '../helpers/browser';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = fs.existsSync(CHROMIUM);
 
-function watchProblems(page: Page, name: string): string[] {
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(`${name}: page error: ${e.message}`));
-  page.on('dialog', (d) => {
-    problems.push(`${name}: dialog: ${d.message()}`);
-    void d.dismiss();
-  });
-  return problems;
-}
 
 async function signedInContext(browser: Browser, hub: TestHub, client: ApiClient, locale = 'en-US'): Promise<BrowserContext> {
   const ctx = await browser.newContext({ locale, timezoneId: 'Europe/Moscow', viewport: { width: 1440, height: 900 } });
@@ -80,7 +72,7 @@ describe.skipIf(!haveChromium)(`CRM (browser)${haveChromium ? '' : `: skipped, $
     ctxB = await signedInContext(browser, hub, bob);
     a = await ctxA.newPage();
     b = await ctxB.newPage();
-    problems = [...watchProblems(a, 'A'), ...watchProblems(b, 'B')];
+    problems = collectProblems({ A: a, B: b });
     await Promise.all([a.goto(`${hub.url}/app/crm`), b.goto(`${hub.url}/app/crm`)]);
     for (const p of [a, b]) {
       await online(p);
@@ -291,7 +283,7 @@ describe.skipIf(!haveChromium)(`CRM (browser)${haveChromium ? '' : `: skipped, $
     expect((await carl.patch('/api/me', { locale: 'ru' })).status).toBe(200);
     const ctx = await signedInContext(browser, hub, carl, 'ru-RU');
     const c = await ctx.newPage();
-    problems.push(...watchProblems(c, 'C'));
+    collectProblems({ C: c }, {}, problems);
     await c.goto(`${hub.url}/app/crm`);
     await c.locator('[data-testid=deal-board]').waitFor();
     expect(await c.locator('[data-testid=column-title]').allInnerTexts()).toEqual(['Новая', 'Переговоры', 'Предложение', 'Успешно', 'Проиграна']);

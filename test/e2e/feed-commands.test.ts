@@ -3,26 +3,22 @@
  * the post for both people; a command the hub is unsure of makes nothing and says why.
  */
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { startTestHub, type TestHub } from '../helpers/hub';
 import { addColleague, idsOf, registerOwner, type ApiClient } from '../helpers/client';
+import { chromiumNote, haveChromium, launchChromium, signedInContext, watchProblems } from '../helpers/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = fs.existsSync(CHROMIUM);
+const tall = { viewport: { width: 1280, height: 900 } };
 
-describe.skipIf(!haveChromium)(`slash commands in feed and task comments (browser)${haveChromium ? '' : `: skipped, ${CHROMIUM} is missing`}`, () => {
+describe.skipIf(!haveChromium)(`slash commands in feed and task comments (browser)${chromiumNote}`, () => {
   let hub: TestHub;
   let browser: Browser;
   let owner: ApiClient;
   let bob: ApiClient;
 
   beforeAll(async () => {
-    [hub, browser] = await Promise.all([
-      startTestHub(),
-      chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] }),
-    ]);
+    [hub, browser] = await Promise.all([startTestHub(), launchChromium()]);
     owner = await registerOwner(hub.url);
     bob = await addColleague(owner, 'bob@example.com', 'Bob Builder');
     await addColleague(owner, 'ann1@example.com', 'Ann Lee');
@@ -37,12 +33,9 @@ describe.skipIf(!haveChromium)(`slash commands in feed and task comments (browse
   it('makes a task from a comment box and links it in a comment; doubts make nothing', async () => {
     const { bob: bobId } = await idsOf({ bob });
     await owner.post('/api/feed/posts', { clientId: randomUUID(), body: 'Quarterly review', audience: { userIds: [bobId] } });
-    const ctx = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
-    ctx.setDefaultTimeout(15_000);
-    await ctx.addCookies([{ name: 'artel_session', value: bob.cookie!, url: hub.url }]);
+    const ctx = await signedInContext(browser, hub, bob, 'en-US', tall);
     const page = await ctx.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
+    const errors = watchProblems(page, 'Bob');
     await page.goto(`${hub.url}/app/feed`);
     const post = page.locator('[data-testid=post]').filter({ hasText: 'Quarterly review' });
     const input = post.locator('[data-testid=comment-input]');
@@ -65,9 +58,7 @@ describe.skipIf(!haveChromium)(`slash commands in feed and task comments (browse
   it('makes a deal from a task\'s comment box and links it there', async () => {
     const { bob: bobId } = await idsOf({ bob });
     const task = (await owner.post('/api/tasks', { clientId: randomUUID(), title: 'Agree the protocol', responsibleId: bobId })).body.task;
-    const ctx = await browser.newContext({ locale: 'ru-RU', viewport: { width: 1280, height: 900 } });
-    ctx.setDefaultTimeout(15_000);
-    await ctx.addCookies([{ name: 'artel_session', value: bob.cookie!, url: hub.url }]);
+    const ctx = await signedInContext(browser, hub, bob, 'ru-RU', tall);
     const page = await ctx.newPage();
     await page.goto(`${hub.url}/app/tasks/${task.id}`);
     const input = page.getByTestId('task-comment-input');

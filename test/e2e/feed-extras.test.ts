@@ -10,12 +10,15 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { startTestHub, type TestHub } from '../helpers/hub';
 import { addColleague, registerOwner, type ApiClient } from '../helpers/client';
+import { collectProblems, chromiumNote, haveChromium, launchChromium, online, signedInContext, watchProblems } from '../helpers/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = fs.existsSync(CHROMIUM);
+/** Room for the feed's cards; files download. */
+const feedContext = { viewport: { width: 1280, height: 900 }, acceptDownloads: true };
+/** Script errors and dialogs other than our own confirmations (accepted) are problems. */
+const confirmsOk = { acceptConfirms: true };
 
 /** A solid-colour RGB PNG of the given size. */
 function png(width: number, height: number): Buffer {
@@ -35,35 +38,16 @@ function png(width: number, height: number): Buffer {
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', pixels), chunk('IEND', Buffer.alloc(0))]);
 }
 
-/** Script errors and dialogs other than our own confirmations (accepted) are problems. */
-function watchProblems(page: Page, name: string): string[] {
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(`${name}: page error: ${e.message}`));
-  page.on('dialog', (d) => {
-    if (d.type() === 'confirm') return void d.accept();
-    problems.push(`${name}: dialog: ${d.message()}`);
-    void d.dismiss();
-  });
-  return problems;
-}
-
-async function signedInContext(browser: Browser, hub: TestHub, client: ApiClient, locale: string): Promise<BrowserContext> {
-  const ctx = await browser.newContext({ locale, viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-  ctx.setDefaultTimeout(15_000);
-  await ctx.addCookies([{ name: 'artel_session', value: client.cookie!, url: hub.url }]);
-  return ctx;
-}
-
 /** The card of the post whose body contains `text`. */
 const card = (p: Page, text: string): Locator =>
   p.locator('[data-testid=post]').filter({ has: p.locator('[data-testid=post-body]', { hasText: text }) });
 
 async function openFeed(p: Page, url: string) {
   await p.goto(`${url}/app/feed`);
-  await p.locator('aside [data-testid=connection][data-status=online]').waitFor();
+  await online(p);
 }
 
-describe.skipIf(!haveChromium)(`feed files and guests (browser)${haveChromium ? '' : `: skipped, ${CHROMIUM} is missing`}`, () => {
+describe.skipIf(!haveChromium)(`feed files and guests (browser)${chromiumNote}`, () => {
   let hub: TestHub;
   let browser: Browser;
   let olga: ApiClient;
@@ -76,19 +60,16 @@ describe.skipIf(!haveChromium)(`feed files and guests (browser)${haveChromium ? 
   let problems: string[] = [];
 
   beforeAll(async () => {
-    [hub, browser] = await Promise.all([
-      startTestHub({ env: { MAX_UPLOAD_MB: '1' } }),
-      chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking'] }),
-    ]);
+    [hub, browser] = await Promise.all([startTestHub({ env: { MAX_UPLOAD_MB: '1' } }), launchChromium()]);
     olga = await registerOwner(hub.url);
     bob = await addColleague(olga, 'bob@example.com', 'Bob Builder');
     carl = await addColleague(olga, 'carl@example.com', 'Carl Designer');
     bobId = (await bob.get('/api/me')).body.user.id;
     expect((await carl.patch('/api/me', { locale: 'ru' })).status).toBe(200);
-    a = await (await signedInContext(browser, hub, olga, 'en-US')).newPage();
-    b = await (await signedInContext(browser, hub, bob, 'en-US')).newPage();
-    c = await (await signedInContext(browser, hub, carl, 'ru-RU')).newPage();
-    problems = [...watchProblems(a, 'A'), ...watchProblems(b, 'B'), ...watchProblems(c, 'C')];
+    a = await (await signedInContext(browser, hub, olga, 'en-US', feedContext)).newPage();
+    b = await (await signedInContext(browser, hub, bob, 'en-US', feedContext)).newPage();
+    c = await (await signedInContext(browser, hub, carl, 'ru-RU', feedContext)).newPage();
+    problems = collectProblems({ A: a, B: b, C: c }, confirmsOk);
     await Promise.all([openFeed(a, hub.url), openFeed(b, hub.url), openFeed(c, hub.url)]);
   }, 120_000);
 

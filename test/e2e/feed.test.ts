@@ -6,33 +6,16 @@
  * post reaches a member added a moment before; hostile markup stays inert; Carl's UI is in Russian.
  */
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { startTestHub, type TestHub } from '../helpers/hub';
 import { addColleague, registerOwner, type ApiClient } from '../helpers/client';
+import { collectProblems, chromiumNote, haveChromium, launchChromium, notesOf, online, recordNotifications, setHidden, signedInContext, watchProblems } from '../helpers/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = fs.existsSync(CHROMIUM);
-
-/** Script errors and dialogs other than our own confirmations mean injected markup ran. */
-function watchProblems(page: Page, name: string): string[] {
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(`${name}: page error: ${e.message}`));
-  page.on('dialog', (d) => {
-    if (d.type() === 'confirm') return void d.accept();
-    problems.push(`${name}: dialog: ${d.message()}`);
-    void d.dismiss();
-  });
-  return problems;
-}
-
-async function signedInContext(browser: Browser, hub: TestHub, client: ApiClient, locale: string): Promise<BrowserContext> {
-  const ctx = await browser.newContext({ locale, viewport: { width: 1280, height: 900 } });
-  ctx.setDefaultTimeout(15_000);
-  await ctx.addCookies([{ name: 'artel_session', value: client.cookie!, url: hub.url }]);
-  return ctx;
-}
+/** Room for the feed's cards. */
+const tall = { viewport: { width: 1280, height: 900 } };
+/** Script errors and dialogs other than our own confirmations (accepted) mean injected markup ran. */
+const confirmsOk = { acceptConfirms: true };
 
 /** The card of the post whose body contains `text` (pinned or not). */
 const card = (p: Page, text: string, testid = 'post'): Locator =>
@@ -76,7 +59,7 @@ async function writePost(p: Page, d: Draft, scope = 'body') {
   await composer.locator('[data-testid=post-composer-open]').waitFor();
 }
 
-describe.skipIf(!haveChromium)(`feed (browser)${haveChromium ? '' : `: skipped, ${CHROMIUM} is missing`}`, () => {
+describe.skipIf(!haveChromium)(`feed (browser)${chromiumNote}`, () => {
   let hub: TestHub;
   let browser: Browser;
   let ctxA: BrowserContext;
@@ -88,19 +71,16 @@ describe.skipIf(!haveChromium)(`feed (browser)${haveChromium ? '' : `: skipped, 
   let carl: ApiClient;
 
   beforeAll(async () => {
-    [hub, browser] = await Promise.all([
-      startTestHub(),
-      chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking'] }),
-    ]);
+    [hub, browser] = await Promise.all([startTestHub(), launchChromium()]);
     olga = await registerOwner(hub.url);
     bob = await addColleague(olga, 'bob@example.com', 'Bob Builder');
     carl = await addColleague(olga, 'carl@example.com', 'Carl Designer');
     bobId = (await bob.get('/api/me')).body.user.id;
     expect((await bob.patch('/api/me', { department: 'Sales' })).status).toBe(200);
     expect((await carl.patch('/api/me', { department: 'Design', locale: 'ru' })).status).toBe(200);
-    ctxA = await signedInContext(browser, hub, olga, 'en-US');
-    ctxB = await signedInContext(browser, hub, bob, 'en-US');
-    ctxC = await signedInContext(browser, hub, carl, 'ru-RU');
+    ctxA = await signedInContext(browser, hub, olga, 'en-US', tall);
+    ctxB = await signedInContext(browser, hub, bob, 'en-US', tall);
+    ctxC = await signedInContext(browser, hub, carl, 'ru-RU', tall);
   });
 
   afterAll(async () => {
@@ -112,10 +92,10 @@ describe.skipIf(!haveChromium)(`feed (browser)${haveChromium ? '' : `: skipped, 
     const a = await ctxA.newPage();
     const b = await ctxB.newPage();
     const c = await ctxC.newPage();
-    const problems = [...watchProblems(a, 'A'), ...watchProblems(b, 'B'), ...watchProblems(c, 'C')];
+    const problems = collectProblems({ A: a, B: b, C: c }, confirmsOk);
     await Promise.all([a.goto(`${hub.url}/app/feed`), b.goto(`${hub.url}/app/feed`), c.goto(`${hub.url}/app/feed`)]);
     for (const p of [a, b, c]) {
-      await p.locator('aside [data-testid=connection][data-status=online]').waitFor();
+      await online(p);
       await p.locator('[data-testid=feed-empty]').waitFor();
     }
 
@@ -235,10 +215,10 @@ describe.skipIf(!haveChromium)(`feed (browser)${haveChromium ? '' : `: skipped, 
   it('a workgroup: created, a member added, its post reaches the member live', async () => {
     const a = await ctxA.newPage();
     const b = await ctxB.newPage();
-    const problems = [...watchProblems(a, 'A'), ...watchProblems(b, 'B')];
+    const problems = collectProblems({ A: a, B: b }, confirmsOk);
     await Promise.all([a.goto(`${hub.url}/app/groups`), b.goto(`${hub.url}/app/feed`)]);
-    await a.locator('aside [data-testid=connection][data-status=online]').waitFor();
-    await b.locator('aside [data-testid=connection][data-status=online]').waitFor();
+    await online(a);
+    await online(b);
     await b.locator('[data-testid=feed] [data-testid=post]').first().waitFor();
 
     await a.click('[data-testid=group-create]');
@@ -300,9 +280,9 @@ describe.skipIf(!haveChromium)(`feed (browser)${haveChromium ? '' : `: skipped, 
     expect(all.length).toBeGreaterThan(60);
 
     const b = await ctxB.newPage();
-    const problems = watchProblems(b, 'B');
+    const problems = watchProblems(b, 'B', confirmsOk);
     await b.goto(`${hub.url}/app/feed`);
-    await b.locator('aside [data-testid=connection][data-status=online]').waitFor();
+    await online(b);
     const posts = b.locator('[data-testid=feed] [data-testid=post], [data-testid=feed] [data-testid=pinned-post]');
     await posts.first().waitFor();
     expect(await posts.count()).toBeLessThanOrEqual(21); // the first page (and a pinned post)
@@ -322,45 +302,23 @@ describe.skipIf(!haveChromium)(`feed (browser)${haveChromium ? '' : `: skipped, 
   });
 
   it('a mention raises a browser notification while the tab is hidden, and counts on the Feed item', async () => {
-    const ctx = await signedInContext(browser, hub, bob, 'en-US');
-    await ctx.addInitScript(() => {
-      const w = window as unknown as { __hidden: boolean; __notes: { title: string; body: string }[] };
-      w.__hidden = false;
-      w.__notes = [];
-      Object.defineProperty(document, 'visibilityState', { get: () => (w.__hidden ? 'hidden' : 'visible') });
-      Object.defineProperty(document, 'hidden', { get: () => w.__hidden });
-      class RecordedNotification {
-        static permission = 'granted';
-        static requestPermission = async () => 'granted';
-        onclick: (() => void) | null = null;
-        constructor(title: string, options?: { body?: string }) {
-          w.__notes.push({ title, body: options?.body ?? '' });
-        }
-        close() {}
-      }
-      (window as unknown as { Notification: unknown }).Notification = RecordedNotification;
-    });
+    const ctx = await signedInContext(browser, hub, bob, 'en-US', tall);
+    await recordNotifications(ctx);
     const p = await ctx.newPage();
-    const problems = watchProblems(p, 'B2');
+    const problems = watchProblems(p, 'B2', confirmsOk);
     await p.goto(`${hub.url}/app/feed`);
-    await p.locator('aside [data-testid=connection][data-status=online]').waitFor();
+    await online(p);
     await p.locator('[data-testid=feed] [data-testid=post]').first().waitFor();
-    const notes = () => p.evaluate(() => (window as unknown as { __notes: { title: string; body: string }[] }).__notes);
+    const notes = () => notesOf(p);
     const postId = (await olga.get('/api/feed?filter=mine&limit=1')).body.posts[0].id;
 
-    await p.evaluate(() => {
-      (window as unknown as { __hidden: boolean }).__hidden = true;
-      document.dispatchEvent(new Event('visibilitychange'));
-    });
+    await setHidden(p, true);
     const r = await olga.post(`/api/feed/posts/${postId}/comments`, { clientId: randomUUID(), body: `**Look** <@${bobId}>, this one` });
     expect(r.status).toBe(201);
     await expect.poll(notes).toEqual([{ title: 'Olga Owner mentioned you in the feed', body: 'Look @Bob Builder, this one' }]);
     // Counted while hidden; seen once the tab showing the feed is back
     await p.locator('[data-testid=feed-mentions]').filter({ hasText: '1' }).waitFor();
-    await p.evaluate(() => {
-      (window as unknown as { __hidden: boolean }).__hidden = false;
-      document.dispatchEvent(new Event('visibilitychange'));
-    });
+    await setHidden(p, false);
     await p.locator('[data-testid=feed-mentions]').waitFor({ state: 'detached' });
     expect(problems).toEqual([]);
     await ctx.close();

@@ -4,23 +4,13 @@
  * ends the page at once; the page speaks Russian to a Russian browser.
  */
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { startTestHub, type TestHub } from '../helpers/hub';
 import { addColleague, idsOf, registerOwner, type ApiClient } from '../helpers/client';
+import { browserContext, chromiumNote, haveChromium, launchChromium, watchProblems } from '../helpers/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = fs.existsSync(CHROMIUM);
-
-function watch(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('dialog', (d) => void d.dismiss().then(() => problems.push(`dialog: ${d.message()}`)));
-  return problems;
-}
-
-describe.skipIf(!haveChromium)(`a guest on a feed post (browser)${haveChromium ? '' : `: skipped, ${CHROMIUM} is missing`}`, () => {
+describe.skipIf(!haveChromium)(`a guest on a feed post (browser)${chromiumNote}`, () => {
   let hub: TestHub;
   let browser: Browser;
   let owner: ApiClient;
@@ -36,10 +26,7 @@ describe.skipIf(!haveChromium)(`a guest on a feed post (browser)${haveChromium ?
   }
 
   beforeAll(async () => {
-    [hub, browser] = await Promise.all([
-      startTestHub({ env: { GUEST_DIGEST_MINUTES: '60' } }),
-      chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] }),
-    ]);
+    [hub, browser] = await Promise.all([startTestHub({ env: { GUEST_DIGEST_MINUTES: '60' } }), launchChromium()]);
     owner = await registerOwner(hub.url);
     bob = await addColleague(owner, 'bob@example.com', 'Bob Builder');
   }, 60_000);
@@ -51,10 +38,9 @@ describe.skipIf(!haveChromium)(`a guest on a feed post (browser)${haveChromium ?
 
   it('opens the post from the mailed link, comments, sees replies live, and loses access when revoked', async () => {
     const { postId, link } = await postWithGuest('client@partner.example', 'Please review **clause 4** <img src=x onerror=alert(1)> [x](javascript:alert(2))');
-    const ctx = await browser.newContext({ locale: 'en-US' });
-    ctx.setDefaultTimeout(15_000);
+    const ctx = await browserContext(browser);
     const page = await ctx.newPage();
-    const problems = watch(page);
+    const problems = watchProblems(page, 'guest');
     await page.goto(link);
     await page.waitForURL(/\/g$/);
     const post = page.getByTestId('guest-post');
@@ -105,8 +91,7 @@ describe.skipIf(!haveChromium)(`a guest on a feed post (browser)${haveChromium ?
 
   it('speaks Russian to a Russian browser, and explains a broken link', async () => {
     const { link } = await postWithGuest('klient@partner.example', 'Проверьте, пожалуйста, пункт 4');
-    const ctx = await browser.newContext({ locale: 'ru-RU' });
-    ctx.setDefaultTimeout(15_000);
+    const ctx = await browserContext(browser, 'ru-RU');
     const page = await ctx.newPage();
     await page.goto(link);
     await page.getByTestId('guest-as').filter({ hasText: 'Вы гость' }).waitFor();

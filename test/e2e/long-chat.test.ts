@@ -3,15 +3,13 @@
  * very first message and returns, and at no point does the page hold more than a window of rendered
  * messages (the list is virtualised), nor does the message on screen jump when history loads.
  */
-import fs from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startTestHub, type TestHub } from '../helpers/hub';
 import { addColleague, idsOf, registerOwner, type ApiClient } from '../helpers/client';
+import { chromiumNote, haveChromium, launchChromium, signedInContext, watchProblems } from '../helpers/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = fs.existsSync(CHROMIUM);
 const TOTAL = 10_000;
 /** The window the list renders (web/src/lib/chats/window.ts), with room for a page being swapped. */
 const MAX_RENDERED = 130;
@@ -46,17 +44,14 @@ async function seedHistory(url: string, chatId: string, authors: string[], count
 
 const rendered = (p: Page) => p.locator('[data-testid=message-list] [data-testid=message]').count();
 
-describe.skipIf(!haveChromium)(`a 10,000-message chat (browser)${haveChromium ? '' : `: skipped, ${CHROMIUM} is missing`}`, () => {
+describe.skipIf(!haveChromium)(`a 10,000-message chat (browser)${chromiumNote}`, () => {
   let hub: TestHub;
   let browser: Browser;
   let owner: ApiClient;
   let chatId: string;
 
   beforeAll(async () => {
-    [hub, browser] = await Promise.all([
-      startTestHub(),
-      chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] }),
-    ]);
+    [hub, browser] = await Promise.all([startTestHub(), launchChromium()]);
     owner = await registerOwner(hub.url);
     const bob = await addColleague(owner, 'bob@example.com', 'Bob');
     const { ownerId, bobId } = await idsOf({ ownerId: owner, bobId: bob });
@@ -70,12 +65,9 @@ describe.skipIf(!haveChromium)(`a 10,000-message chat (browser)${haveChromium ? 
   });
 
   it('scrolls back to the first message and returns, rendering only a window', async () => {
-    const ctx = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 800 } });
-    ctx.setDefaultTimeout(15_000);
-    await ctx.addCookies([{ name: 'artel_session', value: owner.cookie!, url: hub.url }]);
+    const ctx = await signedInContext(browser, hub, owner);
     const page = await ctx.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
+    const errors = watchProblems(page, 'owner');
     await page.goto(`${hub.url}/app/chats/${chatId}`);
     const list = page.locator('[data-testid=message-list]');
     await list.getByText(`History line ${TOTAL}`, { exact: true }).waitFor();

@@ -3,22 +3,13 @@
  * through the admin page and its mail outbox, the colleague joins in Russian, and both see each other's
  * changes live through the directory stream.
  */
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestHub, type TestHub } from '../helpers/hub';
+import { collectProblems, browserContext, chromiumNote, haveChromium, launchChromium, online, watchProblems } from '../helpers/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
-
-/** Problems the page reports that must never happen: script errors and CSP refusals. */
-function watchProblems(page: Page, name: string): string[] {
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(`${name}: page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) problems.push(`${name}: ${m.text()}`);
-  });
-  return problems;
-}
+/** Problems the page reports that must never happen: script errors, dialogs and CSP refusals. */
+const withCsp = { csp: true };
 
 function waitForLocaleSave(page: Page, locale: 'en' | 'ru') {
   return page.waitForResponse(
@@ -26,27 +17,17 @@ function waitForLocaleSave(page: Page, locale: 'en' | 'ru') {
   );
 }
 
-const haveChromium = fs.existsSync(CHROMIUM);
-
 // Without Debian's Chromium the browser tests say so and skip (CI installs it: .ci/run).
-describe.skipIf(!haveChromium)(`onboarding (browser)${haveChromium ? '' : `: skipped, ${CHROMIUM} is missing (apt-get install -y chromium)`}`, () => {
+describe.skipIf(!haveChromium)(`onboarding (browser)${chromiumNote}`, () => {
   let hub: TestHub;
   let browser: Browser;
   let ctxA: BrowserContext;
   let ctxB: BrowserContext;
 
   beforeAll(async () => {
-    [hub, browser] = await Promise.all([
-      startTestHub(),
-      chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      }),
-    ]);
-    ctxA = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 800 } });
-    ctxB = await browser.newContext({ locale: 'ru-RU', viewport: { width: 1280, height: 800 } });
-    ctxA.setDefaultTimeout(15_000);
-    ctxB.setDefaultTimeout(15_000);
+    [hub, browser] = await Promise.all([startTestHub(), launchChromium()]);
+    ctxA = await browserContext(browser);
+    ctxB = await browserContext(browser, 'ru-RU');
   });
 
   afterAll(async () => {
@@ -56,7 +37,7 @@ describe.skipIf(!haveChromium)(`onboarding (browser)${haveChromium ? '' : `: ski
 
   it('owner sets up, invites; the invitee joins in Russian; changes show up live', async () => {
     const a = await ctxA.newPage();
-    const problems = watchProblems(a, 'A');
+    const problems = watchProblems(a, 'A', withCsp);
 
     // --- A: first run -> /setup -> the shell
     await a.goto(hub.url);
@@ -71,7 +52,7 @@ describe.skipIf(!haveChromium)(`onboarding (browser)${haveChromium ? '' : `: ski
     await a.waitForURL('**/app/feed');
     await a.locator('[data-testid=workspace-name]').filter({ hasText: 'Acme' }).waitFor();
     await a.locator('[data-testid=current-user-name]').filter({ hasText: 'Alice Owner' }).waitFor();
-    await a.locator('aside [data-testid=connection][data-status=online]').waitFor();
+    await online(a);
 
     // --- A: invite Bob from the admin page, read the link from the outbox shown there
     await a.click('[data-testid=nav-admin]');
@@ -99,7 +80,7 @@ describe.skipIf(!haveChromium)(`onboarding (browser)${haveChromium ? '' : `: ski
 
     // --- B (Russian browser): open the invitation, join
     const b = await ctxB.newPage();
-    problems.push(...watchProblems(b, 'B'));
+    collectProblems({ B: b }, withCsp, problems);
     await b.goto(link!);
     await b.locator('[data-testid=invite-title]').filter({ hasText: 'Alice Owner приглашает вас в Acme' }).waitFor();
     expect(await b.getAttribute('html', 'lang')).toBe('ru');
@@ -119,7 +100,7 @@ describe.skipIf(!haveChromium)(`onboarding (browser)${haveChromium ? '' : `: ski
     await bobAtA.locator('[data-testid=presence][data-status=online]').waitFor();
 
     // --- B switches to English and back to Russian; the choice is stored on the account
-    await b.locator('aside [data-testid=connection][data-status=online]').waitFor();
+    await online(b);
     let saved = waitForLocaleSave(b, 'en');
     await b.click('aside [data-testid=lang-en]');
     await saved;

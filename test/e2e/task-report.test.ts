@@ -3,23 +3,18 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { startTestHub, type TestHub } from '../helpers/hub';
 import { addColleague, idsOf, registerOwner, type ApiClient } from '../helpers/client';
+import { chromiumNote, haveChromium, launchChromium, signedInContext } from '../helpers/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = fs.existsSync(CHROMIUM);
-
-describe.skipIf(!haveChromium)(`the overdue report (browser)${haveChromium ? '' : `: skipped, ${CHROMIUM} is missing`}`, () => {
+describe.skipIf(!haveChromium)(`the overdue report (browser)${chromiumNote}`, () => {
   let hub: TestHub;
   let browser: Browser;
   let owner: ApiClient;
 
   beforeAll(async () => {
-    [hub, browser] = await Promise.all([
-      startTestHub(),
-      chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] }),
-    ]);
+    [hub, browser] = await Promise.all([startTestHub(), launchChromium()]);
     owner = await registerOwner(hub.url);
   }, 60_000);
 
@@ -40,9 +35,7 @@ describe.skipIf(!haveChromium)(`the overdue report (browser)${haveChromium ? '' 
     await c.query(`UPDATE tasks SET deadline = now() - interval '1 day' WHERE title IN ('Late', 'Also late')`);
     await c.end();
 
-    const ctx = await browser.newContext({ locale: 'en-US', acceptDownloads: true });
-    ctx.setDefaultTimeout(15_000);
-    await ctx.addCookies([{ name: 'artel_session', value: owner.cookie!, url: hub.url }]);
+    const ctx = await signedInContext(browser, hub, owner, 'en-US', { acceptDownloads: true });
     const page = await ctx.newPage();
     await page.goto(`${hub.url}/app/tasks`);
     await page.getByTestId('task-view-report').click();

@@ -7,33 +7,17 @@
  * that passes (moved into the past in the database, then the job runner) lights Bob's overdue counter
  * live. A timer started and stopped logs an entry. Carl's UI speaks Russian.
  */
-import fs from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { startTestHub, type TestHub } from '../helpers/hub';
 import { addColleague, registerOwner, type ApiClient } from '../helpers/client';
+import { collectProblems, chromiumNote, haveChromium, launchChromium, online, signedInContext, watchProblems } from '../helpers/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = fs.existsSync(CHROMIUM);
-
-function watchProblems(page: Page, name: string): string[] {
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(`${name}: page error: ${e.message}`));
-  page.on('dialog', (d) => {
-    if (d.type() === 'confirm') return void d.accept();
-    problems.push(`${name}: dialog: ${d.message()}`);
-    void d.dismiss();
-  });
-  return problems;
-}
-
-async function signedInContext(browser: Browser, hub: TestHub, client: ApiClient, locale: string): Promise<BrowserContext> {
-  const ctx = await browser.newContext({ locale, viewport: { width: 1400, height: 900 } });
-  ctx.setDefaultTimeout(15_000);
-  await ctx.addCookies([{ name: 'artel_session', value: client.cookie!, url: hub.url }]);
-  return ctx;
-}
+/** Room for the kanban's columns. */
+const wide = { viewport: { width: 1400, height: 900 } };
+/** Script errors and dialogs other than our own confirmations (accepted) are problems. */
+const confirmsOk = { acceptConfirms: true };
 
 /** A local date and time (the browser runs on this machine, in its time zone) `ms` from now. */
 function localInputs(ms: number): { date: string; time: string } {
@@ -46,11 +30,7 @@ const row = (p: Page, title: string): Locator => p.locator('[data-testid=task-ro
 const boardCard = (p: Page, title: string): Locator => p.locator('[data-testid=task-card]').filter({ has: p.locator('[data-testid=task-link]', { hasText: title }) });
 const column = (p: Page, status: string): Locator => p.locator(`[data-testid=board-column][data-status=${status}]`);
 
-async function online(p: Page) {
-  await p.locator('aside [data-testid=connection][data-status=online]').waitFor();
-}
-
-describe.skipIf(!haveChromium)(`tasks (browser)${haveChromium ? '' : `: skipped, ${CHROMIUM} is missing`}`, () => {
+describe.skipIf(!haveChromium)(`tasks (browser)${chromiumNote}`, () => {
   let hub: TestHub;
   let browser: Browser;
   let ctxA: BrowserContext;
@@ -63,18 +43,15 @@ describe.skipIf(!haveChromium)(`tasks (browser)${haveChromium ? '' : `: skipped,
   let problems: string[] = [];
 
   beforeAll(async () => {
-    [hub, browser] = await Promise.all([
-      startTestHub(),
-      chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking'] }),
-    ]);
+    [hub, browser] = await Promise.all([startTestHub(), launchChromium()]);
     olga = await registerOwner(hub.url);
     bob = await addColleague(olga, 'bob@example.com', 'Bob Builder');
     carl = await addColleague(olga, 'carl@example.com', 'Carl Designer');
     bobId = (await bob.get('/api/me')).body.user.id;
     expect((await carl.patch('/api/me', { locale: 'ru' })).status).toBe(200);
-    ctxA = await signedInContext(browser, hub, olga, 'en-US');
-    ctxB = await signedInContext(browser, hub, bob, 'en-US');
-    ctxC = await signedInContext(browser, hub, carl, 'ru-RU');
+    ctxA = await signedInContext(browser, hub, olga, 'en-US', wide);
+    ctxB = await signedInContext(browser, hub, bob, 'en-US', wide);
+    ctxC = await signedInContext(browser, hub, carl, 'ru-RU', wide);
   });
 
   afterAll(async () => {
@@ -92,7 +69,7 @@ describe.skipIf(!haveChromium)(`tasks (browser)${haveChromium ? '' : `: skipped,
   it('creates a task for Bob, who sees it live, works on it, and Olga accepts it', async () => {
     const a = await ctxA.newPage();
     const b = await ctxB.newPage();
-    problems = [...watchProblems(a, 'A'), ...watchProblems(b, 'B')];
+    problems = collectProblems({ A: a, B: b }, confirmsOk);
     await Promise.all([a.goto(`${hub.url}/app/tasks`), b.goto(`${hub.url}/app/tasks`)]);
     await Promise.all([online(a), online(b)]);
     await b.locator('[data-testid=task-tab-mine]').click();
@@ -178,7 +155,7 @@ describe.skipIf(!haveChromium)(`tasks (browser)${haveChromium ? '' : `: skipped,
   it('moves a task on the kanban by dragging its card; a drop no step leads to snaps back', async () => {
     const t = await apiTask({ title: 'Paint the fence' });
     const b = await ctxB.newPage();
-    problems = watchProblems(b, 'B');
+    problems = watchProblems(b, 'B', confirmsOk);
     await b.goto(`${hub.url}/app/tasks?view=board&filter=mine`);
     await online(b);
     const card = boardCard(b, 'Paint the fence');
@@ -207,7 +184,7 @@ describe.skipIf(!haveChromium)(`tasks (browser)${haveChromium ? '' : `: skipped,
   it('lights the overdue counter when a deadline passes', async () => {
     const t = await apiTask({ title: 'Renew the licence', deadline: new Date(Date.now() + 3 * 86_400_000).toISOString() });
     const b = await ctxB.newPage();
-    problems = watchProblems(b, 'B');
+    problems = watchProblems(b, 'B', confirmsOk);
     await b.goto(`${hub.url}/app/tasks?filter=mine`);
     await online(b);
     const r = row(b, 'Renew the licence');
@@ -237,7 +214,7 @@ describe.skipIf(!haveChromium)(`tasks (browser)${haveChromium ? '' : `: skipped,
   it('tracks time: a timer started and stopped logs an entry, and so does a manual one', async () => {
     const t = await apiTask({ title: 'Fix the printer', plannedMinutes: 60 });
     const b = await ctxB.newPage();
-    problems = watchProblems(b, 'B');
+    problems = watchProblems(b, 'B', confirmsOk);
     await b.goto(`${hub.url}/app/tasks/${t.id}`);
     await online(b);
     await b.locator('[data-testid=task-page]').waitFor();
@@ -285,7 +262,7 @@ describe.skipIf(!haveChromium)(`tasks (browser)${haveChromium ? '' : `: skipped,
     const message = sent.body.message;
     const t = await apiTask({ title: 'Order chairs', checklist: ['Measure', 'Choose', 'Pay'], origin: { chatId: chat.id, messageId: message.id } });
     const a = await ctxA.newPage();
-    problems = watchProblems(a, 'A');
+    problems = watchProblems(a, 'A', confirmsOk);
     await a.goto(`${hub.url}/app/tasks/${t.id}`);
     await online(a);
     await a.locator('[data-testid=task-page]').waitFor();
@@ -334,7 +311,7 @@ describe.skipIf(!haveChromium)(`tasks (browser)${haveChromium ? '' : `: skipped,
 
   it('speaks Russian to Carl', async () => {
     const c = await ctxC.newPage();
-    problems = watchProblems(c, 'C');
+    problems = watchProblems(c, 'C', confirmsOk);
     await c.goto(`${hub.url}/app/tasks`);
     await online(c);
     await c.locator('[data-testid=nav-tasks]').filter({ hasText: 'Задачи' }).waitFor();

@@ -1,29 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub, type TestHub } from '../helpers/hub';
-import { addColleague, idsOf, RealtimeClient, registerOwner, type ApiClient } from '../helpers/client';
+import { RealtimeClient, type ApiClient } from '../helpers/client';
+import { team } from '../helpers/team';
 import { FEED_LIMITS } from '../../shared/feed';
 import { externalRecipients } from '../../server/domains/feed';
 
 describe('live feed: posts, comments, reactions, mentions, live updates', () => {
   let hub: TestHub;
-  let owner: ApiClient;
-  let admin: ApiClient;
-  let ann: ApiClient;
-  let ben: ApiClient;
-  let cid: ApiClient;
-  let dan: ApiClient;
-  const ids: Record<string, string> = {};
+  let owner: ApiClient, admin: ApiClient, ann: ApiClient, ben: ApiClient, cid: ApiClient, dan: ApiClient;
+  let ids: Record<string, string>;
 
   beforeAll(async () => {
     hub = await startTestHub();
-    owner = await registerOwner(hub.url);
-    admin = await addColleague(owner, 'admin@example.com', 'Adam Admin', 'admin');
-    ann = await addColleague(owner, 'ann@example.com', 'Ann');
-    ben = await addColleague(owner, 'ben@example.com', 'Ben');
-    cid = await addColleague(owner, 'cid@example.com', 'Cid');
-    dan = await addColleague(owner, 'dan@example.com', 'Dan');
-    Object.assign(ids, await idsOf({ owner, admin, ann, ben, cid, dan }));
+    ({ owner, admin, ann, ben, cid, dan, ids } = await team(hub.url, ['admin', 'ann', 'ben', 'cid', 'dan']));
   });
   afterAll(() => hub.stop());
 

@@ -2,26 +2,18 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub, type TestHub } from '../helpers/hub';
-import { addColleague, ApiClient, idsOf, RealtimeClient, registerOwner } from '../helpers/client';
+import { ApiClient, RealtimeClient } from '../helpers/client';
+import { team } from '../helpers/team';
 
 describe('workgroups and projects', () => {
   let hub: TestHub;
-  let owner: ApiClient;
-  let admin: ApiClient;
-  let ann: ApiClient;
-  let ben: ApiClient;
-  let cid: ApiClient;
+  let admin: ApiClient, ann: ApiClient, ben: ApiClient, cid: ApiClient;
   let guest: ApiClient;
-  const ids: Record<string, string> = {};
+  let ids: Record<string, string>;
 
   beforeAll(async () => {
     hub = await startTestHub();
-    owner = await registerOwner(hub.url);
-    admin = await addColleague(owner, 'admin@example.com', 'Adam Admin', 'admin');
-    ann = await addColleague(owner, 'ann@example.com', 'Ann');
-    ben = await addColleague(owner, 'ben@example.com', 'Ben');
-    cid = await addColleague(owner, 'cid@example.com', 'Cid');
-    Object.assign(ids, await idsOf({ owner, admin, ann, ben, cid }));
+    ({ admin, ann, ben, cid, ids } = await team(hub.url, ['admin', 'ann', 'ben', 'cid']));
     // A guest account exists only through a guest link (built later): create one directly.
     const guestId = randomUUID();
     const db = new pg.Client({ connectionString: hub.db.url });

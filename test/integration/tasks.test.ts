@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub, type TestHub } from '../helpers/hub';
-import { addColleague, idsOf, RealtimeClient, registerOwner, type ApiClient } from '../helpers/client';
+import { addColleague, RealtimeClient, type ApiClient } from '../helpers/client';
+import { team } from '../helpers/team';
 import { onTaskChanged, type TaskChange } from '../../server/domains/tasks';
 import { TASK_LIMITS } from '../../shared/tasks';
 import { sql } from '../../server/db/pool';
@@ -15,13 +16,8 @@ import { sql } from '../../server/db/pool';
 describe('tasks', () => {
   let hub: TestHub;
   let db: pg.Client;
-  let owner: ApiClient;
-  let admin: ApiClient;
-  let ann: ApiClient;
-  let ben: ApiClient;
-  let cid: ApiClient;
-  let dan: ApiClient;
-  const ids: Record<string, string> = {};
+  let owner: ApiClient, admin: ApiClient, ann: ApiClient, ben: ApiClient, cid: ApiClient, dan: ApiClient;
+  let ids: Record<string, string>;
   const changes: TaskChange[] = [];
   const inTx = new Map<string, string>();
   const inHour = () => new Date(Date.now() + 3_600_000).toISOString();
@@ -29,13 +25,7 @@ describe('tasks', () => {
 
   beforeAll(async () => {
     hub = await startTestHub();
-    owner = await registerOwner(hub.url);
-    admin = await addColleague(owner, 'admin@example.com', 'Adam Admin', 'admin');
-    ann = await addColleague(owner, 'ann@example.com', 'Ann');
-    ben = await addColleague(owner, 'ben@example.com', 'Ben');
-    cid = await addColleague(owner, 'cid@example.com', 'Cid');
-    dan = await addColleague(owner, 'dan@example.com', 'Dan');
-    Object.assign(ids, await idsOf({ owner, admin, ann, ben, cid, dan }));
+    ({ owner, admin, ann, ben, cid, dan, ids } = await team(hub.url, ['admin', 'ann', 'ben', 'cid', 'dan']));
     db = new pg.Client({ connectionString: hub.db.url });
     await db.connect();
     onTaskChanged(hub.artel.svc, async (u, change) => {

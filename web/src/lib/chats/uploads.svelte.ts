@@ -19,11 +19,13 @@ export interface Upload {
   error?: ApiError;
 }
 
-/** Send one file with upload progress (fetch has none); resolves with the stored file. */
-function sendFile(chatId: string, file: File, onprogress: (p: number) => void): Promise<FileRef> {
+/**
+ * Send one file to `url` (raw body, URL-encoded name in `X-File-Name`) with upload progress (fetch has
+ * none); resolves with the stored file. The feed passes its own `xhr` to be able to cancel it.
+ */
+export function sendFile(url: string, file: File, onprogress: (p: number) => void, xhr = new XMLHttpRequest()): Promise<FileRef> {
   return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
-    xhr.open('POST', `/api/chats/${chatId}/files`);
+    xhr.open('POST', url);
     xhr.setRequestHeader('content-type', file.type || 'application/octet-stream');
     xhr.setRequestHeader('x-file-name', encodeURIComponent(file.name || 'file'));
     xhr.setRequestHeader('accept', 'application/json');
@@ -40,6 +42,7 @@ function sendFile(chatId: string, file: File, onprogress: (p: number) => void): 
       reject(new ApiError(xhr.status, body?.error ?? { code, message: `HTTP ${xhr.status}` }));
     };
     xhr.onerror = () => reject(new ApiError(0, { code: 'unavailable', message: 'Network error' }));
+    xhr.onabort = () => reject(new ApiError(0, { code: 'unavailable', message: 'Cancelled' }));
     xhr.send(file);
   });
 }
@@ -57,7 +60,7 @@ export class Uploads {
       if (this.items.length >= MAX_ATTACHMENTS) return;
       const key = crypto.randomUUID();
       this.items.push({ key, name: f.name || 'file', size: f.size, progress: 0, state: 'uploading' });
-      sendFile(this.chatId, f, (p) => this.patch(key, { progress: p })).then(
+      sendFile(`/api/chats/${this.chatId}/files`, f, (p) => this.patch(key, { progress: p })).then(
         (file) => this.patch(key, { state: 'done', progress: 1, file }),
         (error: ApiError) => this.patch(key, { state: 'failed', error }),
       );

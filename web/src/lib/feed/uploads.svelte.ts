@@ -4,46 +4,12 @@
  * with its progress shown; the draft goes with the ids of those that finished. A refused upload shows
  * why and stays until removed; removing one still uploading cancels it.
  */
-import type { FileRef } from '$shared/messenger';
-import type { ErrorBody } from '$shared/errors';
-import { ApiError } from '../api';
-import { filesProblem, FILES_MAX, roomFor, type UploadState } from './attachments';
+import { sendFile, type Upload } from '$lib/chats/uploads.svelte';
+import type { ApiError } from '../api';
+import { filesProblem, FILES_MAX, roomFor } from './attachments';
 
-export interface FeedUpload {
-  key: string;
-  name: string;
-  size: number;
-  /** 0..1 while uploading. */
-  progress: number;
-  state: UploadState;
-  file?: FileRef;
-  error?: ApiError;
-}
-
-/** Send one file with upload progress (fetch has none); resolves with the stored file. */
-function sendFile(xhr: XMLHttpRequest, file: File, onprogress: (p: number) => void): Promise<FileRef> {
-  return new Promise((resolve, reject) => {
-    xhr.open('POST', '/api/feed/files');
-    xhr.setRequestHeader('content-type', file.type || 'application/octet-stream');
-    xhr.setRequestHeader('x-file-name', encodeURIComponent(file.name || 'file'));
-    xhr.setRequestHeader('accept', 'application/json');
-    xhr.upload.onprogress = (e) => e.lengthComputable && onprogress(e.loaded / e.total);
-    xhr.onload = () => {
-      let body: { file?: FileRef; error?: ErrorBody } | null = null;
-      try {
-        body = JSON.parse(xhr.responseText);
-      } catch {
-        /* not JSON */
-      }
-      if (xhr.status >= 200 && xhr.status < 300 && body?.file) return resolve(body.file);
-      const code = xhr.status === 413 ? 'payload_too_large' : xhr.status >= 500 ? 'unavailable' : 'bad_request';
-      reject(new ApiError(xhr.status, body?.error ?? { code, message: `HTTP ${xhr.status}` }));
-    };
-    xhr.onerror = () => reject(new ApiError(0, { code: 'unavailable', message: 'Network error' }));
-    xhr.onabort = () => reject(new ApiError(0, { code: 'unavailable', message: 'Cancelled' }));
-    xhr.send(file);
-  });
-}
+/** One file of the draft: as in the chat composer (its state is an `UploadState` of ./attachments). */
+export type FeedUpload = Upload;
 
 export class FeedUploads {
   items = $state<FeedUpload[]>([]);
@@ -66,7 +32,7 @@ export class FeedUploads {
       const xhr = new XMLHttpRequest();
       this.requests.set(key, xhr);
       this.items.push({ key, name: f.name || 'file', size: f.size, progress: 0, state: 'uploading' });
-      sendFile(xhr, f, (p) => this.update(key, { progress: p }))
+      sendFile('/api/feed/files', f, (p) => this.update(key, { progress: p }), xhr)
         .then(
           (file) => this.update(key, { state: 'done', progress: 1, file }),
           (error: ApiError) => this.update(key, { state: 'failed', error }),
