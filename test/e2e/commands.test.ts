@@ -207,20 +207,27 @@ describe.skipIf(!haveChromium)(`slash commands (browser)${chromiumNote}`, () => 
     const task = (await olga.get(`/api/tasks/${taskId}`)).body.task;
     expect(task).toMatchObject({ title: 'Send the signed copy to Acme', origin: { chatId, messageId: await source.getAttribute('data-id') } });
 
-    // A deal from the same menu: made, or (while the CRM's command is not there) refused gracefully.
+    // A deal from the same menu.
     await source.hover();
     await source.locator('[data-testid=action-more]').click();
     await source.locator('[data-testid=action-create-deal]').click();
     const dealCard = source.locator('[data-testid=message-command][data-kind=deal] [data-testid=command-confirm]');
     await dealCard.locator('[data-testid=confirm-create]').click();
-    const made = mainList(a).locator('[data-testid=card][data-kind=deal]');
-    const refusal = dealCard.locator('[data-testid=command-problem][data-code=unsupported]');
-    await made.or(refusal).first().waitFor();
-    if (await refusal.count()) {
-      expect(await refusal.innerText()).toMatch(/not available/);
-      await dealCard.locator('[data-testid=confirm-cancel]').click();
-      await dealCard.waitFor({ state: 'detached' });
-    }
+    await mainList(a).locator('[data-testid=card][data-kind=deal]').filter({ hasText: 'Send the signed copy to Acme' }).waitFor();
+
+    // A contact from a message that names someone with an e-mail address.
+    await input(a).fill('Ivan Petrov ivan@romashka.example');
+    await input(a).press('Enter');
+    const intro = message(a, 'Ivan Petrov ivan@romashka.example');
+    await intro.and(a.locator('[data-state=sent]')).waitFor();
+    await intro.hover();
+    await intro.locator('[data-testid=action-more]').click();
+    await intro.locator('[data-testid=action-create-contact]').click();
+    const contactCard = intro.locator('[data-testid=message-command][data-kind=contact] [data-testid=command-confirm]');
+    await contactCard.locator('[data-testid=confirm-create]').click();
+    await mainList(a).locator('[data-testid=card][data-kind=contact]').filter({ hasText: 'Ivan Petrov' }).waitFor();
+    const contacts = (await olga.get('/api/crm/contacts')).body.records;
+    expect(contacts.some((c: any) => c.title === 'Ivan Petrov')).toBe(true);
   });
 
   it('runs commands from the thread panel into the thread', async () => {

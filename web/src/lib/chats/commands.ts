@@ -249,16 +249,22 @@ export function confirmable(
   return !duePast(draftDue(draft), now, timeZone);
 }
 
+/** What a message's menu can make of it. */
+export type MenuKind = 'task' | 'deal' | 'lead' | 'contact' | 'company';
+export const MENU_KINDS: readonly MenuKind[] = ['task', 'deal', 'lead', 'contact', 'company'];
+
 /** A draft with nothing in it yet, for a message that gives no title (only files). */
-export function emptyDraft(kind: 'task' | 'deal'): Draft {
-  return kind === 'task' ? { kind, title: '', participantIds: [], priority: 'normal' } : { kind, title: '' };
+export function emptyDraft(kind: MenuKind): Draft {
+  if (kind === 'task') return { kind, title: '', participantIds: [], priority: 'normal' };
+  if (kind === 'deal') return { kind, title: '' };
+  return { kind, title: '', phones: [], emails: [] };
 }
 
 /**
  * The command a message's menu runs for it (`/task <its text>`): mentions become plain names (so that
  * nobody becomes responsible by accident), lines are joined, and the text fits one command.
  */
-export function messageCommand(kind: 'task' | 'deal', body: string, nameOf: (id: string) => string | null): string {
+export function messageCommand(kind: MenuKind, body: string, nameOf: (id: string) => string | null): string {
   const plain = body
     .replace(/<@([0-9a-fA-F-]{36})>/g, (_, id: string) => nameOf(id) ?? '')
     .replace(/(^|\s)@all\b/g, '$1all')
@@ -268,7 +274,7 @@ export function messageCommand(kind: 'task' | 'deal', body: string, nameOf: (id:
 }
 
 /** The draft a message's menu opens: what the parser makes of its text, or an empty one to fill in. */
-export function messageDraft(kind: 'task' | 'deal', result: CommandResult): { draft: Draft; problems: Problem[] } {
+export function messageDraft(kind: MenuKind, result: CommandResult): { draft: Draft; problems: Problem[] } {
   if (result.ok) {
     const draft = { ...result.draft, title: result.draft.title.slice(0, MAX_TITLE_CHARS) } as Draft;
     return { draft, problems: result.confident ? [] : result.problems };
