@@ -39,6 +39,11 @@ describe.skipIf(!haveChromium)(`slash commands in feed and task comments (browse
     await page.goto(`${hub.url}/app/feed`);
     const post = page.locator('[data-testid=post]').filter({ hasText: 'Quarterly review' });
     const input = post.locator('[data-testid=comment-input]');
+    // Inline help: the commands that match what is typed, then the chosen one's grammar.
+    await input.fill('/ta');
+    await post.locator('[data-testid=command-hint-option]').filter({ hasText: '/task' }).click();
+    expect(await input.inputValue()).toBe('/task ');
+    await post.locator('[data-testid=command-hint]').filter({ hasText: '/task —' }).waitFor();
     await input.fill('/task Prepare the figures @Olga tomorrow');
     await input.press('Enter');
     const link = post.getByRole('link', { name: 'Task: Prepare the figures' });
