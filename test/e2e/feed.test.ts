@@ -34,6 +34,7 @@ interface Draft {
 async function writePost(p: Page, d: Draft, scope = 'body') {
   const composer = p.locator(`${scope} [data-testid=post-composer]`);
   await composer.locator('[data-testid=post-composer-open]').click();
+  await composer.locator('[data-testid=post-body-input]:focus').waitFor();
   if (d.title) await composer.locator('[data-testid=post-title-input]').fill(d.title);
   await composer.locator('[data-testid=post-body-input]').fill(d.body);
   if (d.audience) {
