@@ -50,3 +50,6 @@ export function detectLocale(stored: string | null | undefined, browserLanguages
   const first = browserLanguages.find((l) => typeof l === 'string' && l.length > 0) ?? '';
   return first.toLowerCase().startsWith('ru') ? 'ru' : 'en';
 }
+
+/** A translation of one English message file: exactly its keys, each a string. */
+export type Messages<T> = { readonly [K in keyof T]: string };
