@@ -1,4 +1,4 @@
-/** Русские сообщения: the messenger (ключи — как в en/chats.ts). */
+/** Русские сообщения: мессенджер (ключи — как в en/chats.ts). */
 import type { Messages } from '../core';
 import type { chats as en } from '../en/chats';
 

@@ -1,4 +1,4 @@
-/** Русские сообщения: slash commands and record cards (ключи — как в en/commands.ts). */
+/** Русские сообщения: слэш-команды и карточки записей (ключи — как в en/commands.ts). */
 import type { Messages } from '../core';
 import type { commands as en } from '../en/commands';
 

@@ -1,4 +1,4 @@
-/** Русские сообщения: the shell: sign-in, set-up, invitations, navigation, people, profile, administration (ключи — как в en/core.ts). */
+/** Русские сообщения: оболочка: вход, первичная настройка, приглашения, навигация, люди, профиль, администрирование (ключи — как в en/core.ts). */
 import type { Messages } from '../core';
 import type { core as en } from '../en/core';
 

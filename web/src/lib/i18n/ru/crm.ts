@@ -1,4 +1,4 @@
-/** Русские сообщения: the CRM (ключи — как в en/crm.ts). */
+/** Русские сообщения: CRM (ключи — как в en/crm.ts). */
 import type { Messages } from '../core';
 import type { crm as en } from '../en/crm';
 

@@ -1,4 +1,4 @@
-/** Русские сообщения: the live feed, workgroups and the guest page (ключи — как в en/feed.ts). */
+/** Русские сообщения: живая лента, рабочие группы и гостевая страница (ключи — как в en/feed.ts). */
 import type { Messages } from '../core';
 import type { feed as en } from '../en/feed';
 

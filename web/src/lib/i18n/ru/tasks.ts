@@ -1,4 +1,4 @@
-/** Русские сообщения: tasks (ключи — как в en/tasks.ts). */
+/** Русские сообщения: задачи (ключи — как в en/tasks.ts). */
 import type { Messages } from '../core';
 import type { tasks as en } from '../en/tasks';
 
