@@ -26,6 +26,17 @@ export const CardSchema = z.object({
   due: z.string().max(40).nullable().optional(),
   /** Closed: a task done, a deal won or lost. */
   closed: z.boolean().optional(),
+  /**
+   * A call's card: `status` is scheduled, live or ended, `due` the planned time, `closed` once ended;
+   * here when it ran and how many joined ("Call ended · 23 min · 4 participants").
+   */
+  call: z
+    .object({
+      startedAt: z.string().max(40).nullable(),
+      endedAt: z.string().max(40).nullable(),
+      participantCount: z.number().int().min(0),
+    })
+    .optional(),
   /** Where the record opens in the app. */
   url: z.string().startsWith('/app/').max(200),
 });
