@@ -8,27 +8,17 @@
  * `/сделка Поставка 150 000 ₽ @Bob #переговоры` in a chat posts a card, the card opens the deal, a drag
  * on the board is told in the card's thread.
  */
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { startTestHub, type TestHub } from '../helpers/hub';
 import { addColleague, registerOwner, type ApiClient } from '../helpers/client';
-import { collectProblems } from '../helpers/browser';
+import { chromiumNote, collectProblems, haveChromium, launchChromium, online, signedInContext } from '../helpers/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = fs.existsSync(CHROMIUM);
-
-
-async function signedInContext(browser: Browser, hub: TestHub, client: ApiClient, locale = 'en-US'): Promise<BrowserContext> {
-  const ctx = await browser.newContext({ locale, timezoneId: 'Europe/Moscow', viewport: { width: 1440, height: 900 } });
-  ctx.setDefaultTimeout(15_000);
-  await ctx.addCookies([{ name: 'artel_session', value: client.cookie!, url: hub.url }]);
-  return ctx;
-}
+/** The board needs room for its columns; dates in the tests are Moscow's. */
+const WIDE = { timezoneId: 'Europe/Moscow', viewport: { width: 1440, height: 900 } };
 
 const column = (p: Page, code: string) => p.locator(`[data-testid=board-column][data-stage-id="${stageIds[code]}"]`);
 const card = (scope: Page | Locator, title: string) => scope.locator('[data-testid=deal-card]').filter({ hasText: title });
-const online = (p: Page) => p.locator('aside [data-testid=connection][data-status=online]').waitFor();
 
 /** Drag a deal's card onto a column (near its bottom: after the cards there). */
 async function drag(p: Page, title: string, code: string): Promise<void> {
@@ -41,7 +31,7 @@ async function drag(p: Page, title: string, code: string): Promise<void> {
 
 const stageIds: Record<string, string> = {};
 
-describe.skipIf(!haveChromium)(`CRM (browser)${haveChromium ? '' : `: skipped, ${CHROMIUM} is missing`}`, () => {
+describe.skipIf(!haveChromium)(`CRM (browser)${chromiumNote}`, () => {
   let hub: TestHub;
   let browser: Browser;
   let olga: ApiClient;
@@ -57,7 +47,7 @@ describe.skipIf(!haveChromium)(`CRM (browser)${haveChromium ? '' : `: skipped, $
   beforeAll(async () => {
     [hub, browser] = await Promise.all([
       startTestHub(),
-      chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking'] }),
+      launchChromium(),
     ]);
     olga = await registerOwner(hub.url);
     bob = await addColleague(olga, 'bob@example.com', 'Bob Builder');
@@ -68,8 +58,8 @@ describe.skipIf(!haveChromium)(`CRM (browser)${haveChromium ? '' : `: skipped, $
     for (const s of pipelines.find((p: { isDefault: boolean }) => p.isDefault).stages) stageIds[s.code ?? s.name] = s.id;
     chatId = (await olga.post('/api/chats', { kind: 'group', title: 'Supply', memberIds: [bobId] })).body.chat.id;
 
-    ctxA = await signedInContext(browser, hub, olga);
-    ctxB = await signedInContext(browser, hub, bob);
+    ctxA = await signedInContext(browser, hub, olga, 'en-US', WIDE);
+    ctxB = await signedInContext(browser, hub, bob, 'en-US', WIDE);
     a = await ctxA.newPage();
     b = await ctxB.newPage();
     problems = collectProblems({ A: a, B: b });
@@ -281,7 +271,7 @@ describe.skipIf(!haveChromium)(`CRM (browser)${haveChromium ? '' : `: skipped, $
   it('shows the built-in stages in Russian in a Russian browser', async () => {
     const carl = await addColleague(olga, 'carl@example.com', 'Карл Иванов');
     expect((await carl.patch('/api/me', { locale: 'ru' })).status).toBe(200);
-    const ctx = await signedInContext(browser, hub, carl, 'ru-RU');
+    const ctx = await signedInContext(browser, hub, carl, 'ru-RU', WIDE);
     const c = await ctx.newPage();
     collectProblems({ C: c }, {}, problems);
     await c.goto(`${hub.url}/app/crm`);
