@@ -21,6 +21,7 @@ import {
   messageCommand,
   messageDraft,
   needsChoice,
+  opensCommand,
   personQuery,
   personRole,
   personToken,
@@ -84,6 +85,13 @@ describe('the composer', () => {
     expect(isCommandText('  /задача x')).toBe(true);
     expect(isCommandText('/')).toBe(false);
     expect(isCommandText('see /task')).toBe(false);
+  });
+
+  it('opens the command side (the `/` list) on a lone `/`, in any box', () => {
+    expect(opensCommand('/')).toBe(true);
+    expect(opensCommand('  /ta')).toBe(true);
+    expect(opensCommand('see /task')).toBe(false);
+    expect(opensCommand('')).toBe(false);
   });
 
   it('completes the command name only while the caret is in it', () => {

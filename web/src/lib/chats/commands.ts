@@ -49,7 +49,12 @@ export function commandContext(p: {
   return { now: p.now, timeZone: p.timeZone, locale: p.locale, people: commandPeople(p.users) };
 }
 
-/** Does the composer's text run a command (it starts with `/`)? */
+/** Does a box's text open the command side (the `/` list, then the preview): it starts with `/`. */
+export function opensCommand(text: string): boolean {
+  return /^\s*\//u.test(text);
+}
+
+/** Does the composer's text run a command (it starts with `/` and a name)? */
 export function isCommandText(text: string): boolean {
   return /^\s*\/\S/u.test(text);
 }

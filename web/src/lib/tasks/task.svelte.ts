@@ -16,6 +16,7 @@ import {
   type TimeTotals,
 } from '$shared/tasks';
 import type { StreamEvent } from '$shared/types';
+import type { Draft } from '$shared/commands';
 import { api, isApiError } from '../api';
 import { realtime } from '../realtime/live.svelte';
 import type { PushFrame, RealtimeClient } from '../realtime/socket';
@@ -219,9 +220,9 @@ export class TaskPage {
     this.comments = upsertComment(this.comments, comment);
   }
 
-  /** A slash command typed in the comment box: the record is made and a comment links to it; else why not. */
-  async commandComment(clientId: string, text: string): Promise<CommentCommandReply<TaskComment>> {
-    const reply = await runIn<TaskComment>('task', this.id, text, clientId);
+  /** A slash command typed in the comment box (with the draft confirmed on its card): the record is made and a comment links to it; else why not. */
+  async commandComment(clientId: string, text: string, draft?: Draft): Promise<CommentCommandReply<TaskComment>> {
+    const reply = await runIn<TaskComment>('task', this.id, text, clientId, draft);
     if (reply.status === 'created') this.comments = upsertComment(this.comments, reply.comment);
     return reply;
   }

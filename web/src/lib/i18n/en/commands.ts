@@ -42,7 +42,7 @@ export const commands = {
   'commands.error.past': 'The date is already in the past: pick a later one. Nothing was created.',
   'commands.error.farAhead': 'The date is too far ahead. Nothing was created.',
   'commands.error.forbidden': 'You are not allowed to create this here.',
-  'commands.error.notFound': 'This chat or message is no longer there.',
+  'commands.error.notFound': 'The chat, message, post or task where the command was typed is no longer there.',
   'commands.error.rateLimited': 'Too many commands at once: wait a moment and try again.',
   'commands.error.unavailable': 'No answer from the server. Try again: the same command will not create a second record.',
   'commands.error.conflict': 'This command was already used for something else: change the text and try again.',

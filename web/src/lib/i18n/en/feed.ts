@@ -1,7 +1,5 @@
 /** English messages: the live feed, workgroups and the guest page. */
 export const feed = {
-  'feed.commandNotRun': 'Nothing was created: {reason}',
-
   'guest.title': 'Shared discussion',
   'guest.as': 'You are a guest: {name}',
   'guest.changeName': 'Change name',

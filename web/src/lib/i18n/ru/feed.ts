@@ -3,8 +3,6 @@ import type { Messages } from '../core';
 import type { feed as en } from '../en/feed';
 
 export const feed: Messages<typeof en> = {
-  'feed.commandNotRun': 'Ничего не создано: {reason}',
-
   'guest.title': 'Общее обсуждение',
   'guest.as': 'Вы гость: {name}',
   'guest.changeName': 'Изменить имя',
