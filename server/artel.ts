@@ -15,6 +15,39 @@ import { runGuestDigest } from './domains/guests/digest';
 import { startMailIn } from './domains/mailin';
 import { registerTaskJobs } from './domains/tasks';
 import { registerCardListeners } from './domains/commands/executors';
+import { startCalls } from './domains/calls';
+import type { MediaEngine } from '../sfu/engine';
+import { createMediaEngine, type MediaEngineOptions } from '../sfu';
+
+/** What a node's media engine is: one given (shared by the caller, who closes it), or options over the configuration's. */
+export interface ArtelOptions {
+  media?: MediaEngine | MediaOverrides;
+}
+
+/** Engine options that override the configuration's (tests give their own ports, binaries, timeouts). */
+export type MediaOverrides = Partial<Omit<MediaEngineOptions, 'log'>>;
+
+/**
+ * The node's media engine: Janus started and supervised by sfu/ (or reached at JANUS_URL); with VIDEO=off,
+ * or Janus missing or failing, an engine that says why video is unavailable (the hub runs regardless).
+ */
+async function openMedia(config: Config, log: Logger, choice: ArtelOptions['media']): Promise<{ engine: MediaEngine; owned: boolean }> {
+  if (choice && 'join' in choice) return { engine: choice, owned: false };
+  const engine = await createMediaEngine({
+    dataDir: config.dataDir,
+    mode: config.video,
+    janusBin: config.janusBin,
+    url: config.janusUrl ?? undefined,
+    apiSecret: config.janusApiSecret ?? undefined,
+    adminKey: config.janusAdminKey ?? undefined,
+    rtpPorts: config.rtpPorts,
+    publicIp: config.publicIp ?? undefined,
+    stunUrl: config.stunUrl ?? undefined,
+    log: log.child({ part: 'sfu' }),
+    ...choice,
+  });
+  return { engine, owned: true };
+}
 
 /** A running Artel node. */
 export interface Artel {
@@ -30,7 +63,11 @@ export interface Artel {
  * Start one node: the database (embedded when no DATABASE_URL), migrations, the bus, the hub.
  * Whatever was started is stopped again if a later step fails.
  */
-export async function startArtel(config: Config, log: Logger = createLogger(config.logLevel, { node: config.nodeId })): Promise<Artel> {
+export async function startArtel(
+  config: Config,
+  log: Logger = createLogger(config.logLevel, { node: config.nodeId }),
+  opts: ArtelOptions = {},
+): Promise<Artel> {
   const cleanups: (() => Promise<unknown>)[] = [];
   const undo = async () => {
     for (const c of cleanups.reverse()) await c().catch((err) => log.warn('cleanup failed', { err }));
@@ -52,13 +89,20 @@ export async function startArtel(config: Config, log: Logger = createLogger(conf
     cleanups.push(async () => mailer.close());
     const sessions = createSessions(db, config.sessionDays, config.secureCookies);
     const files = new FileStore(path.join(config.dataDir, 'files'));
-    const svc = createServices({ config, log, db, bus, mailer, sessions, files });
+    const media = await openMedia(config, log, opts.media);
+    if (media.owned) cleanups.push(() => media.engine.close());
+    log.info('media engine', { engine: media.engine.name, ...media.engine.status() });
+    const svc = createServices({ config, log, db, bus, mailer, sessions, files, media: media.engine });
+    // Calls stop after the hub (its sockets closed first) and before the engine: participants drop cleanly.
+    let stopCalls: (() => Promise<void>) | null = null;
+    cleanups.push(async () => stopCalls?.());
     cleanups.push(async () => Object.values(svc.limits).forEach((l) => l.stop()));
     const hub = new Hub(svc);
     const port = await hub.listen(config.host, config.port);
     cleanups.push(() => hub.stop());
     registerTaskJobs(svc);
     registerCardListeners(svc);
+    stopCalls = startCalls(svc);
     svc.jobs.start();
     cleanups.push(() => svc.jobs.stop());
     // Inbound SMTP after the hub, so that what a mail creates reaches live sockets; stopped before it.

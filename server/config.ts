@@ -19,6 +19,8 @@ const url = (protocols: string[]) =>
     }
   }, `must be a URL with scheme ${protocols.join(' or ')}`);
 
+const iceUrl = z.string().regex(/^(stuns?|turns?):\S+$/, 'each url must start with stun:, stuns:, turn: or turns:');
+
 const Schema = z.object({
   PORT: port.default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -42,6 +44,48 @@ const Schema = z.object({
   MAX_MAIL_MB: z.coerce.number().int().min(1).max(100).default(25),
   GUEST_LINK_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   GUEST_DIGEST_MINUTES: z.coerce.number().int().min(0).max(1_440).default(5),
+  VIDEO: z.enum(['auto', 'off']).default('auto'),
+  JANUS_BIN: z.string().min(1).default('janus'),
+  JANUS_URL: url(['ws:', 'wss:']).optional(),
+  JANUS_API_SECRET: z.string().min(8).max(200).optional(),
+  JANUS_ADMIN_KEY: z.string().min(8).max(200).optional(),
+  RTP_PORTS: z
+    .string()
+    .regex(/^\d{1,5}-\d{1,5}$/, 'must be a range like 20000-20199')
+    .transform((v) => v.split('-').map(Number) as [number, number])
+    .refine(([a, b]) => a >= 1024 && b <= 65535 && a < b, 'must be a range of ports from 1024 to 65535, low-high')
+    .default('20000-20199'),
+  PUBLIC_IP: z.string().ip().optional(),
+  STUN_URL: z.string().regex(/^stuns?:[^\s]+$/, 'must be a stun: URL like stun:stun.example.org:3478').optional(),
+  ICE_SERVERS: z
+    .string()
+    .transform((v, ctx) => {
+      try {
+        return JSON.parse(v) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON array' });
+        return z.NEVER;
+      }
+    })
+    .pipe(
+      z
+        .array(
+          z
+            .object({
+              urls: z.union([iceUrl, z.array(iceUrl).min(1)]),
+              username: z.string().optional(),
+              credential: z.string().optional(),
+            })
+            .strict(),
+        )
+        .max(10),
+    )
+    .optional(),
+  CALL_LINK_DAYS: z.coerce.number().int().min(1).max(90).default(7),
+  DOC_UPDATE_MAX_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  DOC_MAX_BYTES: z.coerce.number().int().min(4096).max(1024 * 1024 * 1024).default(20 * 1024 * 1024),
+  DOC_COMPACT_UPDATES: z.coerce.number().int().min(1).max(100_000).default(500),
+  DOC_UNLOAD_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
 });
 
 /** Artel's configuration, read once at start. */
@@ -78,6 +122,33 @@ export interface Config {
   guestLinkDays: number;
   /** New comments are mailed to a thread's guests in batches this often (0: at once). */
   guestDigestMinutes: number;
+  /** Video calls: 'auto' runs the media server when it is installed; 'off' disables calls. */
+  video: 'auto' | 'off';
+  /** The Janus binary to start (looked up in PATH). */
+  janusBin: string;
+  /** An external Janus' WebSocket API: then no process is started. */
+  janusUrl: string | null;
+  janusApiSecret: string | null;
+  /** The VideoRoom admin key; generated under DATA_DIR when unset. */
+  janusAdminKey: string | null;
+  /** The UDP ports media flows through (low, high). */
+  rtpPorts: [number, number];
+  /** The address browsers reach the media server at, behind 1:1 NAT. */
+  publicIp: string | null;
+  /** The STUN server the media server uses to learn its public address. */
+  stunUrl: string | null;
+  /** STUN/TURN servers browsers use; default: STUN_URL alone, or none on a LAN. */
+  iceServers: { urls: string | string[]; username?: string; credential?: string }[];
+  /** How long a guest's link to a call stays valid. */
+  callLinkDays: number;
+  /** Largest Yjs update one client may send in one message (bytes). */
+  docUpdateMaxBytes: number;
+  /** Largest size of a document as stored (snapshot + updates since, bytes). */
+  docMaxBytes: number;
+  /** A document is compacted into a snapshot after this many updates. */
+  docCompactUpdates: number;
+  /** A document leaves a node's memory (compacted) this long after its last client there left. */
+  docUnloadSeconds: number;
 }
 
 /** Artel's mail domain when MAIL_DOMAIN is unset: PUBLIC_URL's host name, or `localhost` for an address. */
@@ -130,5 +201,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxMailBytes: c.MAX_MAIL_MB * 1024 * 1024,
     guestLinkDays: c.GUEST_LINK_DAYS,
     guestDigestMinutes: c.GUEST_DIGEST_MINUTES,
+    video: c.VIDEO,
+    janusBin: c.JANUS_BIN,
+    janusUrl: c.JANUS_URL ?? null,
+    janusApiSecret: c.JANUS_API_SECRET ?? null,
+    janusAdminKey: c.JANUS_ADMIN_KEY ?? null,
+    rtpPorts: c.RTP_PORTS,
+    publicIp: c.PUBLIC_IP ?? null,
+    stunUrl: c.STUN_URL ?? null,
+    iceServers: c.ICE_SERVERS ?? (c.STUN_URL ? [{ urls: c.STUN_URL }] : []),
+    callLinkDays: c.CALL_LINK_DAYS,
+    docUpdateMaxBytes: c.DOC_UPDATE_MAX_BYTES,
+    docMaxBytes: c.DOC_MAX_BYTES,
+    docCompactUpdates: c.DOC_COMPACT_UPDATES,
+    docUnloadSeconds: c.DOC_UNLOAD_SECONDS,
   };
 }

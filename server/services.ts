@@ -10,6 +10,7 @@ import type { FileStore } from './domains/files/store';
 import { eventPublisher } from './domains/streams';
 import { KeyedRateLimiter } from './lib/ratelimit';
 import type { CloseCode } from '../shared/protocol';
+import type { MediaEngine } from '../sfu/engine';
 
 /** The bus channel for instructions to every hub node (close a user's sockets, presence). */
 export const CONTROL_CHANNEL = 'control';
@@ -31,6 +32,8 @@ export interface Services {
   mailer: Mailer;
   sessions: Sessions;
   files: FileStore;
+  /** The media engine of video calls (Janus through sfu/; with VIDEO=off or no Janus, one that says why video is unavailable). */
+  media: MediaEngine;
   /**
    * Rate limits: `auth` per client address on unauthenticated, sensitive endpoints; `send` per person on
    * messages, whatever door and however many sockets they use.

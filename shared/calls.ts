@@ -123,7 +123,16 @@ export const callRequests = (requestId: z.ZodString) =>
      * Join a live call (colleagues: chat members; guests: through their link, into the lobby first).
      * A scheduled call starts when its first member joins.
      */
-    z.object({ type: z.literal('call_join'), id: requestId, callId: uuid, audio: z.boolean(), video: z.boolean() }).strict(),
+    z
+      .object({
+        type: z.literal('call_join'), id: requestId, callId: uuid, audio: z.boolean(), video: z.boolean(),
+        /**
+         * The participant id this client had before a reconnect: that participant is replaced by the new
+         * one (its media released) instead of lingering as a second device. Optional.
+         */
+        rejoin: uuid.optional(),
+      })
+      .strict(),
     /** The publisher leg's offer (first publish, a screen added or removed, or an ICE restart). */
     z.object({ type: z.literal('call_publish'), id: requestId, callId: uuid, sdp, tracks: z.array(track).min(1).max(4) }).strict(),
     /** Receive exactly these participants' tracks; the reply carries the engine's offer. */
@@ -195,10 +204,40 @@ export interface CallLinkInfo {
   url?: string;
 }
 
-/** POST /api/call-guest/session: open a call link (the token from its URL) with the guest's display name. */
+/**
+ * POST /api/call-guest/session: open a call link (the token from its URL, `PUBLIC_URL/c/<token>`) with the
+ * guest's display name. The answer's cookie (`artel_call_guest`) opens `/api/call-guest/*` and the socket
+ * (`/ws?guest=call` prefers it over a thread guest's cookie the browser may also hold).
+ */
 export const OpenCallLinkBody = z
   .object({
     token: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'Not a link token'),
     name: z.string().trim().min(1).max(100),
   })
   .strict();
+
+/** GET /api/call-guest/me: who a call guest is and the call their link opens. */
+export interface CallGuestMe {
+  /** The guest's own id (their user id; also their `userId` among the participants). */
+  id: string;
+  name: string;
+  callId: string;
+  expiresAt: string;
+  workspace: string;
+  call: CallSummary;
+  video: VideoAvailability;
+}
+
+/**
+ * Pushes of a call that are not stored (no seq): voice activity of a participant, sent on the
+ * `call:<id>` stream's channel to everyone following it; and what the media engine says about the
+ * receiving socket's own media (`media_lost`: restart ICE; `gone`: join again).
+ */
+export type CallPush =
+  | { type: 'call_talking'; callId: string; participantId: string; talking: boolean }
+  | {
+      type: 'call_media';
+      callId: string;
+      participantId: string;
+      event: { type: 'connected' | 'media_lost' | 'gone'; leg?: 'publisher' | 'subscriber'; reason?: string };
+    };

@@ -3,6 +3,7 @@ import type { ErrorBody } from './errors';
 import type { Me, PresenceStatus, StreamEvent } from './types';
 import { messengerRequests, type MessengerReplies, type ReadPush, type TypingPush } from './messenger';
 import { commandRequest, type CommandReply } from './cards';
+import { callRequests, type CallPush, type CallReplies } from './calls';
 
 /** The realtime protocol version; a client sends it in its first frame (hello). */
 export const PROTOCOL_VERSION = 1;
@@ -65,6 +66,7 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('presence_query'), id: requestId, userIds: z.array(z.string().uuid()).max(1000) }).strict(),
   ...messengerRequests(requestId),
   commandRequest(requestId),
+  ...callRequests(requestId),
 ]);
 
 /** A frame sent by a client. */
@@ -82,7 +84,7 @@ export interface SubscribeResult {
 }
 
 /** Successful reply payloads, by request type. */
-export interface ReplyPayloads extends MessengerReplies {
+export interface ReplyPayloads extends MessengerReplies, CallReplies {
   hello: { v: number; user: Me; serverTime: string; node: string };
   ping: { serverTime: string };
   subscribe: { streams: SubscribeResult[] };
@@ -107,6 +109,7 @@ export type PushMessage =
   | { type: 'presence'; userId: string; status: PresenceStatus }
   | TypingPush
   | ReadPush
+  | CallPush
   | { type: 'stream_revoked'; stream: string };
 
 /** A frame sent by the hub. */

@@ -51,7 +51,9 @@ async function run(svc: Services, routes: Route[], req: IncomingRequest, res: Ht
   const bodyPromise = route.body === 'none' ? null : readBody(res, limit, req.headers['content-length']);
   bodyPromise?.catch(() => {});
   // A guest route knows only the guest cookie, every other route only the colleague's session.
-  const guest = route.access === 'guest' ? await guestFromCookieHeader(svc, req.headers.cookie) : null;
+  // A thread guest's routes (/api/guest/*) and a call guest's (/api/call-guest/*) know only their own cookie.
+  const guestKind = route.path.startsWith('/api/call-guest/') ? 'call' : 'post';
+  const guest = route.access === 'guest' ? await guestFromCookieHeader(svc, req.headers.cookie, guestKind) : null;
   const auth = route.access === 'guest' ? null : await svc.sessions.fromCookieHeader(req.headers.cookie);
   if (route.access === 'session' && !auth) {
     throw new AppError('unauthenticated', 'Sign in first');

@@ -16,6 +16,8 @@ import { GUEST_ROUTES } from './guestRoutes';
 import { CRM_ROUTES } from './crmRoutes';
 import { TASK_ROUTES } from './taskRoutes';
 import { COMMAND_ROUTES } from './commandRoutes';
+import { CALL_ROUTES } from './callRoutes';
+import { DOC_ROUTES } from './docRoutes';
 
 const signedIn = (r: auth.SignedIn, status = 200) => ({ status, json: { user: r.user, workspace: r.workspace }, cookies: [r.cookie] });
 
@@ -129,6 +131,8 @@ export const ROUTES: Route[] = [
   ...CRM_ROUTES,
   ...TASK_ROUTES,
   ...COMMAND_ROUTES,
+  ...CALL_ROUTES,
+  ...DOC_ROUTES,
 ];
 
 /** Liveness: the process answers. Readiness: PostgreSQL and the bus answer too. */

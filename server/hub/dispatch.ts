@@ -6,6 +6,7 @@ import { eventsAfter, streamChannel, streamHead } from '../domains/streams';
 import { streamAccess } from '../domains/streams/access';
 import { messengerHandlers } from './handlers/messenger';
 import { commandHandlers } from './handlers/commands';
+import { callHandlers } from './handlers/calls';
 import { canListPeople } from '../domains/people/policy';
 import { toMe } from '../domains/people/repo';
 import { closeWith, sendFrame, type Socket } from './connection';
@@ -99,13 +100,21 @@ const handlers: { [T in ClientMessage['type']]: Handler<T> } = {
 
   ...messengerHandlers,
   ...commandHandlers,
+  ...callHandlers,
 };
 
 /**
- * What a guest's socket may ask: follow their one post (streamAccess holds them to it) and keep the
- * connection alive. Everything else — sending to chats, presence, typing — is refused whatever is forged.
+ * What a guest's socket may ask: follow their one post or call (streamAccess holds them to it) and keep
+ * the connection alive. Everything else — sending to chats, presence, typing — is refused whatever is forged.
  */
 const GUEST_REQUESTS: ReadonlySet<ClientMessage['type']> = new Set(['hello', 'ping', 'subscribe', 'unsubscribe', 'fetch']);
+/**
+ * A call guest also joins their call and signals their own media (the calls domain holds them to their
+ * call, and to the lobby until admitted). Starting calls and admitting others stay the colleagues'.
+ */
+const CALL_GUEST_REQUESTS: ReadonlySet<ClientMessage['type']> = new Set([
+  ...GUEST_REQUESTS, 'call_join', 'call_publish', 'call_subscribe', 'call_answer', 'call_ice', 'call_restart', 'call_update', 'call_leave',
+]);
 
 /** Run one validated request and send its reply; expected failures become error replies. */
 export async function dispatch(hub: HubContext, ws: Socket, msg: ClientMessage): Promise<void> {
@@ -116,7 +125,8 @@ export async function dispatch(hub: HubContext, ws: Socket, msg: ClientMessage):
     return;
   }
   try {
-    if (c.actor.role === 'guest' && !GUEST_REQUESTS.has(msg.type)) {
+    const allowed = c.actor.grant && 'callId' in c.actor.grant ? CALL_GUEST_REQUESTS : GUEST_REQUESTS;
+    if (c.actor.role === 'guest' && !allowed.has(msg.type)) {
       throw new AppError('forbidden', `A guest link does not allow ${msg.type}`);
     }
     const handler = handlers[msg.type] as Handler<typeof msg.type>;

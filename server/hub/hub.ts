@@ -7,6 +7,7 @@ import { StaticSite } from './static';
 import { Topics } from './topics';
 import { Presence } from './presence';
 import { socketBehavior, SocketRegistry } from './socket';
+import { yjsBehavior } from './yjs';
 import { closeWith, sendFrame, type Socket } from './connection';
 import { CloseCode } from '../../shared/protocol';
 import type { HubContext } from './dispatch';
@@ -62,6 +63,7 @@ export class Hub {
     const api = handleApi(svc, [...ROUTES, ...PROBES], headers, this.inflight);
     this.app
       .ws('/ws', socketBehavior(hub, this.registry, headers))
+      .ws('/yjs/*', yjsBehavior(hub, this.registry, headers))
       // uWS prefers a method-specific route over `any`: the API's GETs must be as specific as the site's.
       .get('/api/*', api)
       .any('/api/*', api)

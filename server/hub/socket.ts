@@ -7,12 +7,16 @@ import { findUserById } from '../domains/people/repo';
 import { readRequest, send, watch } from './http';
 import { closeWith, newConnection, sendFrame, type Connection, type Socket } from './connection';
 import { dispatch, type HubContext } from './dispatch';
+import { socketClosed } from '../domains/calls';
 
-/** Who opens a socket: a colleague by their session cookie, else a guest by their link's session cookie. */
-async function identify(svc: HubContext['svc'], cookie: string | undefined): Promise<Connection | null> {
+/**
+ * Who opens a socket: a colleague by their session cookie, else a guest by their link's session cookie
+ * (a thread's or a call's; `/ws?guest=call`, from a call guest's page, asks for the call's first).
+ */
+export async function identify(svc: HubContext['svc'], cookie: string | undefined, guestKind: string | null): Promise<Connection | null> {
   const auth = await svc.sessions.fromCookieHeader(cookie);
   if (auth) return newConnection(randomUUID(), auth.user, hashToken(auth.token), '');
-  const guest = await guestFromCookieHeader(svc, cookie);
+  const guest = await guestFromCookieHeader(svc, cookie, guestKind === 'call' ? 'call-first' : 'post-first');
   if (!guest) return null;
   const user = await findUserById(svc.db, guest.actor.id);
   return user ? newConnection(randomUUID(), user, guest.sessionHash, '', guest.actor) : null;
@@ -98,7 +102,7 @@ export function socketBehavior(hub: HubContext, registry: SocketRegistry, header
         send(res, state, { status, json: { error: { code, message } } }, headers);
       };
       if (req.headers.origin !== svc.config.publicOrigin) return refuse('bad_origin', 403, 'The Origin header does not match this server');
-      identify(svc, req.headers.cookie)
+      identify(svc, req.headers.cookie, req.query.get('guest'))
         .then((conn) => {
           if (!conn) return refuse('unauthenticated', 401, 'Sign in first');
           if (state.aborted) return;
@@ -139,6 +143,8 @@ export function socketBehavior(hub: HubContext, registry: SocketRegistry, header
       registry.remove(ws);
       for (const channel of c.channels) hub.topics.release(channel);
       if (c.helloDone && c.actor.role !== 'guest') hub.presence.disconnected(c.user.id);
+      // A call's participant on this socket stays a few seconds (a reconnect rejoins in its place), then drops.
+      socketClosed(svc, c.id, code).catch((err) => svc.log.error('call cleanup failed', { conn: c.id, err }));
       svc.log.debug('socket closed', { conn: c.id, code });
     },
   };

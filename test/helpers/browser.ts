@@ -12,11 +12,14 @@ export const haveChromium = fs.existsSync(CHROMIUM);
 /** Appended to a browser suite's name: empty, or why it is skipped (CI installs Chromium: .ci/run). */
 export const chromiumNote = haveChromium ? '' : `: skipped, ${CHROMIUM} is missing (apt-get install -y chromium)`;
 
-/** Chromium, headless, with nothing of its own talking to the network. */
-export function launchChromium(): Promise<Browser> {
+/**
+ * Chromium, headless, with nothing of its own talking to the network. `extraArgs` adds switches (the
+ * media tests' fake camera and microphone, for instance).
+ */
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
   });
 }
 

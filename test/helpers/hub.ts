@@ -4,7 +4,7 @@ import path from 'node:path';
 import { inject } from 'vitest';
 import { loadConfig } from '../../server/config';
 import { createLogger } from '../../server/log';
-import { startArtel, type Artel } from '../../server/artel';
+import { startArtel, type Artel, type ArtelOptions } from '../../server/artel';
 import { createTestDatabase, type TestDatabase } from './db';
 import { freePort } from './net';
 
@@ -30,6 +30,12 @@ export interface TestHubOptions {
   redisUrl?: string | null;
   nodeId?: string;
   env?: Record<string, string>;
+  /**
+   * Video: a media engine to use (shared, closed by the caller), or engine options over the hub's
+   * configuration (e.g. `{ mode: 'auto', wsPort, rtpPorts }` to start a Janus of its own). Without it
+   * video is off (VIDEO=off), so hubs that do not test calls never start Janus.
+   */
+  media?: ArtelOptions['media'];
 }
 
 /** Start a real hub on a free port with a real database; the built web client is served when present. */
@@ -49,9 +55,10 @@ export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> 
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
     // Inbound SMTP on a free port of its own (tests run many hubs at once).
     SMTP_PORT: '0',
+    VIDEO: opts.media ? 'auto' : 'off',
     ...opts.env,
   });
-  const artel = await startArtel(config, createLogger(config.logLevel, { node: config.nodeId }));
+  const artel = await startArtel(config, createLogger(config.logLevel, { node: config.nodeId }), { media: opts.media });
   return {
     url,
     port,

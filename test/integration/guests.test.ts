@@ -34,6 +34,17 @@ function sampleRequests(ids: { chat: string; message: string; user: string }): R
     thread_read: { rootId: ids.message, seq: 1 },
     message_pin: { messageId: ids.message, pinned: true },
     command_run: { chatId: ids.chat, clientId: randomUUID(), text: '/task from a guest' },
+    // A thread guest reaches no call: every call request is refused (call guests: calls.test.ts).
+    call_start: { chatId: ids.chat },
+    call_join: { callId: randomUUID(), audio: true, video: true },
+    call_publish: { callId: randomUUID(), sdp: 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n', tracks: [{ mid: '0', source: 'mic' }] },
+    call_subscribe: { callId: randomUUID(), participantIds: [] },
+    call_answer: { callId: randomUUID(), sdp: 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n' },
+    call_ice: { callId: randomUUID(), leg: 'publisher', candidate: null },
+    call_restart: { callId: randomUUID() },
+    call_update: { callId: randomUUID(), hand: true },
+    call_leave: { callId: randomUUID() },
+    call_admit: { callId: randomUUID(), guestId: randomUUID(), admit: true },
   };
 }
 

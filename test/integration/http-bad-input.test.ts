@@ -259,6 +259,7 @@ describe('http: bad input gets typed 4xx answers', () => {
         'GET /api/setup',
         'POST /api/auth/login',
         'POST /api/auth/register',
+        'POST /api/call-guest/session',
         'POST /api/guest/session',
         'POST /api/invitations/accept',
       ]);

@@ -7,6 +7,9 @@ import type { Services } from '../../services';
 import { recordChanged } from './cards';
 import { registerExecutor } from './registry';
 import { registerCrmCardListener } from './crm';
+import { callCard, scheduleCall, startCall } from '../calls/actions';
+import { findCall } from '../calls/repo';
+import { AppError } from '../../../shared/errors';
 
 /**
  * The domains' side of slash commands: each kind of record a chat can make, through that domain's own
@@ -55,6 +58,25 @@ registerExecutor('task', {
       origin.sourceId && origin.chatId ? { chatId: origin.chatId, messageId: origin.sourceId } : undefined,
     );
     return taskCard(task);
+  },
+});
+
+/**
+ * `/call` (`/звонок`) in a chat: start the chat's video call (or answer the live one), or, with a time
+ * in the future, schedule it. The calls domain posts the call's card itself (a live call keeps one card),
+ * so the command answers that card rather than posting another.
+ */
+registerExecutor('call', {
+  async create(svc, actor, draft, origin) {
+    if (draft.kind !== 'call') throw new Error('not a call draft');
+    if (!origin.chatId) throw new AppError('bad_request', 'A video call starts from a chat: type /call there');
+    const title = draft.title.trim().slice(0, 200);
+    const at = draft.at ? new Date(draft.at.at) : null;
+    const made =
+      at && at.getTime() > Date.now() + 60_000
+        ? await scheduleCall(svc, actor, origin.chatId, { title: title || 'Call', at: at.toISOString(), clientId: origin.clientId })
+        : await startCall(svc, actor, origin.chatId, { clientId: origin.clientId, title });
+    return callCard((await findCall(svc.db, made.call.id))!);
   },
 });
 

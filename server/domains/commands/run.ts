@@ -10,6 +10,7 @@ import { canUseChat } from '../chats/policy';
 import { findByClientId, findMessage, sendFacts } from '../chats/repo';
 import { postCard } from './cards';
 import { executorFor, type Origin } from './registry';
+import { callCardMessage } from '../calls/actions';
 import './executors';
 
 export interface RunInput {
@@ -57,6 +58,10 @@ async function draftOf(svc: Services, actor: Actor, input: Omit<RunInput, 'chatI
     stages: extras.flatMap((e) => e.stages ?? []),
     defaultCurrency: extras.find((e) => e.defaultCurrency)?.defaultCurrency ?? 'RUB',
   });
+  // A bare `/call` (`/звонок`) starts the chat's call: a call needs no title, unlike the other records.
+  if (!result.ok && result.kind === 'invalid' && result.command === 'call' && result.problems.every((p) => p.code === 'empty_title')) {
+    return { draft: { kind: 'call', title: '', participantIds: [], phones: [], emails: [] } };
+  }
   if (!result.ok) return { reply: { status: 'invalid', problems: result.problems, suggestions: result.suggestions } };
   if (!result.confident) return { reply: { status: 'confirm', command: result.command, draft: result.draft, problems: result.problems } };
   return { draft: result.draft };
@@ -104,6 +109,13 @@ export async function runCommand(svc: Services, actor: Actor, input: RunInput): 
   const made = await makeRecord(svc, actor, input, { chatId: input.chatId, clientId: input.clientId, sourceId: input.sourceId ?? null });
   if ('reply' in made) return made.reply;
   const { card } = made;
+  if (card.kind === 'call') {
+    // The calls domain posted (or, for a live call, had posted) the call's card: answer that one.
+    const posted = await callCardMessage(svc, card.id);
+    if (!posted) throw new AppError('conflict', 'The call has no card in this chat');
+    svc.log.info('command ran', { kind: card.kind, record: card.id, chat: input.chatId });
+    return { status: 'created', message: posted, card };
+  }
   const message = await svc.write((u) =>
     postCard(u, { actorId: actor.id, chatId: input.chatId, clientId: input.clientId, card, threadRootId: input.threadRootId, sourceId: input.sourceId }),
   );

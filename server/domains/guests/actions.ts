@@ -6,7 +6,8 @@ import { forGuest, type GuestLinkInfo, type GuestMe, type GuestThread } from '..
 import { hashToken, newToken } from '../../lib/tokens';
 import type { Services } from '../../services';
 import type { Unit } from '../../db/unit';
-import type { Actor } from '../people/policy';
+import { grantedPost, type Actor } from '../people/policy';
+import { CALL_GUEST_COOKIE, callGuestFromToken, type CallGuest } from '../calls/links';
 import { enforce } from '../people/actions';
 import { checkAddress } from '../auth/throttle';
 import { accessPost } from '../feed/actions';
@@ -99,12 +100,24 @@ export async function openLink(svc: Services, token: string, ip: string): Promis
   return { me: toMe(link), cookie: cookieFor(svc, session, link.expires_at) };
 }
 
-/** A guest as the permission checks see them. */
-export interface GuestAuth {
-  actor: Actor;
-  link: repo.LinkRow;
-  /** SHA-256 of the session token: revoking the link closes this session's sockets. */
-  sessionHash: string;
+/**
+ * A guest as the permission checks see them: a thread guest (their link to one post), or a call guest
+ * (their session of one call's link; see domains/calls/links.ts).
+ */
+export type GuestAuth =
+  | {
+      kind: 'post';
+      actor: Actor;
+      link: repo.LinkRow;
+      /** SHA-256 of the session token: revoking the link closes this session's sockets. */
+      sessionHash: string;
+    }
+  | ({ kind: 'call' } & CallGuest);
+
+/** The thread guest behind a guest route; a call guest has no thread. */
+function threadGuest(guest: GuestAuth): Extract<GuestAuth, { kind: 'post' }> {
+  if (guest.kind !== 'post') throw new AppError('forbidden', 'A call link does not open a thread');
+  return guest;
 }
 
 function readCookie(header: string | undefined, name: string): string | null {
@@ -115,14 +128,37 @@ function readCookie(header: string | undefined, name: string): string | null {
   return null;
 }
 
-/** The guest behind a Cookie header: a live session of a live link, or null. */
-export async function guestFromCookieHeader(svc: Services, header: string | undefined): Promise<GuestAuth | null> {
+async function threadGuestOf(svc: Services, header: string | undefined): Promise<GuestAuth | null> {
   const token = readCookie(header, GUEST_COOKIE);
   if (!token || token.length > 100) return null;
   const sessionHash = hashToken(token);
   const link = await repo.linkBySession(svc.db, sessionHash);
   if (!link) return null;
-  return { actor: { id: link.guest_id, role: 'guest', active: true, grant: { postId: link.post_id, linkId: link.id } }, link, sessionHash };
+  return { kind: 'post', actor: { id: link.guest_id, role: 'guest', active: true, grant: { postId: link.post_id, linkId: link.id } }, link, sessionHash };
+}
+
+async function callGuestOf(svc: Services, header: string | undefined): Promise<GuestAuth | null> {
+  const token = readCookie(header, CALL_GUEST_COOKIE);
+  const guest = token ? await callGuestFromToken(svc, token) : null;
+  return guest ? { kind: 'call', ...guest } : null;
+}
+
+/**
+ * The guest behind a Cookie header: a live session of a live link, or null. The HTTP guest routes are
+ * the thread's (`accept` 'post', the default): a call guest never reaches them. A socket takes either
+ * ('post-first' or 'call-first': a browser may hold both cookies, and the page says which it is).
+ */
+export async function guestFromCookieHeader(
+  svc: Services,
+  header: string | undefined,
+  accept: 'post' | 'call' | 'post-first' | 'call-first' = 'post',
+): Promise<GuestAuth | null> {
+  const order = { post: [threadGuestOf], call: [callGuestOf], 'post-first': [threadGuestOf, callGuestOf], 'call-first': [callGuestOf, threadGuestOf] }[accept];
+  for (const of of order) {
+    const guest = await of(svc, header);
+    if (guest) return guest;
+  }
+  return null;
 }
 
 /** Leave the guest page: the session ends (the link itself still works). */
@@ -137,8 +173,9 @@ async function names(q: Queryable, ids: string[]): Promise<GuestThread['people']
 }
 
 /** The one post a guest sees, with its comments: who else it reaches is left out. */
-export async function guestThread(svc: Services, guest: GuestAuth): Promise<GuestThread> {
-  const { postId } = guest.actor.grant!;
+export async function guestThread(svc: Services, auth: GuestAuth): Promise<GuestThread> {
+  const guest = threadGuest(auth);
+  const postId = grantedPost(guest.actor)!;
   const post = await loadPost(svc.db, guest.actor.id, postId);
   enforce(guestMayRead(guest.actor, postId), 'see this thread');
   const comments = await commentsPage(svc.db, postId, null, THREAD_COMMENTS);
@@ -155,7 +192,7 @@ export async function guestThread(svc: Services, guest: GuestAuth): Promise<Gues
 
 /** A guest's comment on their post (from the page, or from their answer by mail). */
 export async function guestComment(svc: Services, actor: Actor, input: CreateCommentInput): Promise<FeedComment> {
-  const postId = actor.grant?.postId;
+  const postId = grantedPost(actor);
   if (!postId) throw new AppError('forbidden', 'Only a guest link may comment here');
   throttle(svc, 'comment', actor.id);
   const post = await postAccess(svc.db, postId, actor.id);
@@ -164,7 +201,8 @@ export async function guestComment(svc: Services, actor: Actor, input: CreateCom
   return forGuest(await writeComment(svc, actor.id, post, input, []));
 }
 
-export async function setGuestName(svc: Services, guest: GuestAuth, name: string): Promise<GuestMe> {
+export async function setGuestName(svc: Services, auth: GuestAuth, name: string): Promise<GuestMe> {
+  const guest = threadGuest(auth);
   await repo.setGuestName(svc.db, guest.actor.id, name);
   return { ...toMe(guest.link), name };
 }

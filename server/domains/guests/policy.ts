@@ -1,4 +1,4 @@
-import type { Actor, Verdict } from '../people/policy';
+import { grantedPost, type Actor, type Verdict } from '../people/policy';
 import { canReadPost } from '../feed/policy';
 
 /**
@@ -8,7 +8,7 @@ import { canReadPost } from '../feed/policy';
 
 /** Reading the granted post and its comments (a deleted post shows as deleted). */
 export function guestMayRead(actor: Actor, postId: string): Verdict {
-  return actor.role === 'guest' && actor.active && actor.grant?.postId === postId ? null : 'forbidden';
+  return actor.role === 'guest' && actor.active && grantedPost(actor) === postId ? null : 'forbidden';
 }
 
 /** Commenting on the granted post while it exists. */
@@ -23,8 +23,15 @@ export function canManageGuests(actor: Actor, post: { authorId: string; visible:
   return post.authorId === actor.id || actor.role === 'owner' || actor.role === 'admin' ? null : 'forbidden';
 }
 
-/** May this actor follow this stream at all? Guests only their post's; null means "not a guest: ask the usual rules". */
+/**
+ * May this actor follow this stream at all? A thread guest only their post's; a call guest only the
+ * `call:` and `lobby:` streams, which the calls' own rules then decide (their call, once admitted; their
+ * own lobby seat). undefined means "not decided here: ask the usual rules".
+ */
 export function guestStreamVerdict(actor: Actor, stream: string): Verdict | undefined {
   if (actor.role !== 'guest') return undefined;
-  return actor.grant && stream === `post:${actor.grant.postId}` ? null : 'forbidden';
+  const post = grantedPost(actor);
+  if (post) return stream === `post:${post}` ? null : 'forbidden';
+  if (actor.grant && 'callId' in actor.grant) return /^(call|lobby):[0-9a-f-]{36}$/.test(stream) ? undefined : 'forbidden';
+  return 'forbidden';
 }

@@ -5,15 +5,25 @@ export interface Actor {
   id: string;
   role: Role;
   active: boolean;
-  /** A guest's one object: the feed post their link opens (guests reach nothing else). */
+  /** A guest's one object: the feed post or the call their link opens (guests reach nothing else). */
   grant?: GuestGrant;
 }
 
-/** What a guest link grants: one post (its comments included), through one link. */
-export interface GuestGrant {
+/** What a guest link grants: one post (its comments included), or one call, through one link. */
+export type GuestGrant = PostGrant | CallGrant;
+export interface PostGrant {
   postId: string;
   linkId: string;
 }
+export interface CallGrant {
+  callId: string;
+  linkId: string;
+}
+
+/** The post a guest's link opens, or null (a colleague, or a call guest). */
+export const grantedPost = (actor: Actor): string | null => (actor.grant && 'postId' in actor.grant ? actor.grant.postId : null);
+/** The call a guest's link opens, or null (a colleague, or a thread guest). */
+export const grantedCall = (actor: Actor): string | null => (actor.grant && 'callId' in actor.grant ? actor.grant.callId : null);
 
 /** A denial reason, or null for allowed. */
 export type Verdict = null | 'forbidden' | 'not_found' | 'conflict';

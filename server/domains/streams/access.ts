@@ -10,6 +10,7 @@ import { guestStreamVerdict } from '../guests/policy';
 import { boardStreamAccess, recordStreamAccess } from '../crm';
 import { CRM_BOARD_STREAM, type CrmKind } from '../../../shared/crm';
 import { taskStreamAccess } from '../tasks';
+import { callStreamAccess, lobbyStreamAccess } from '../calls/access';
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const CHAT = new RegExp(`^chat:(${UUID})$`);
@@ -20,6 +21,8 @@ const FEED_USER = new RegExp(`^feed:user:(${UUID})$`);
 const FEED_DEPT = /^feed:dept:([0-9a-f]{32})$/;
 const CRM_RECORD = new RegExp(`^crm:(lead|contact|company|deal):(${UUID})$`);
 const TASK = new RegExp(`^task:(${UUID})$`);
+const CALL = new RegExp(`^call:(${UUID})$`);
+const LOBBY = new RegExp(`^lobby:(${UUID})$`);
 
 /** A user's own stream: their chat list changes and read positions, for all their devices. */
 export const userStream = (userId: string) => `user:${userId}`;
@@ -48,6 +51,11 @@ export async function streamAccess(db: Queryable, actor: Actor, stream: string):
   // A task's stream: whoever can see the task (the tasks' one visibility rule).
   const task = TASK.exec(stream);
   if (task) return taskStreamAccess(db, actor, task[1]);
+  // A call's stream: its chat's members, and its admitted guests; a lobby seat's: the guest waiting there.
+  const call = CALL.exec(stream);
+  if (call) return callStreamAccess(db, actor, call[1]);
+  const lobby = LOBBY.exec(stream);
+  if (lobby) return lobbyStreamAccess(db, actor, lobby[1]);
   if (stream === FEED_ALL_STREAM) return audienceStreamAccess(actor, null);
   const feedUser = FEED_USER.exec(stream);
   if (feedUser) return audienceStreamAccess(actor, feedUser[1]);

@@ -9,8 +9,9 @@ import { feed } from './en/feed';
 import { tasks } from './en/tasks';
 import { crm } from './en/crm';
 import { commands } from './en/commands';
+import { calls } from './en/calls';
 
-export const en = { ...core, ...chats, ...feed, ...tasks, ...crm, ...commands } as const;
+export const en = { ...core, ...chats, ...feed, ...tasks, ...crm, ...commands, ...calls } as const;
 
 /** A message key. */
 export type MessageKey = keyof typeof en;

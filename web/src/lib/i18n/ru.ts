@@ -10,5 +10,6 @@ import { feed } from './ru/feed';
 import { tasks } from './ru/tasks';
 import { crm } from './ru/crm';
 import { commands } from './ru/commands';
+import { calls } from './ru/calls';
 
-export const ru: Dictionary = { ...core, ...chats, ...feed, ...tasks, ...crm, ...commands };
+export const ru: Dictionary = { ...core, ...chats, ...feed, ...tasks, ...crm, ...commands, ...calls };

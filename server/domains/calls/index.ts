@@ -1,0 +1,21 @@
+/**
+ * Video calls, the hub's side: a chat's calls (started, scheduled, live, ended) and their participants
+ * and lobby in PostgreSQL, signalling between the browser and the media engine (svc.media), guest links,
+ * and the call cards in chats. See shared/calls.ts for the protocol and docs/api.md, "Calls".
+ *
+ * - actions.ts: start, schedule, join (or knock), signalling, leave, admit; the call card.
+ * - links.ts: guest links and call guests' sessions.
+ * - node.ts: the media peers this node holds (one per participant whose socket is here).
+ * - sweep.ts: heartbeat, the sweep of stale participants and abandoned calls, the due job.
+ * - access.ts: who may follow `call:` and `lobby:` streams.
+ */
+export {
+  admit, answer, callCard, callCardMessage, callState, getCall, ice, joinCall, leaveCall, listChatCalls, publish, restart, scheduleCall, socketClosed,
+  startCall, subscribe, update, DROP_GRACE_MS,
+} from './actions';
+export { availability } from './engine';
+export { CALL_GUEST_COOKIE, callGuestFromToken, createLink, listLinks, revokeLink, openLink, guestMe, setGuestName, closeSession, blankCallGuestCookie } from './links';
+export type { CallGuest } from './links';
+export { startCalls, sweepCalls, SWEEP_LIMITS } from './sweep';
+export { callStreamAccess, lobbyStreamAccess } from './access';
+export type { CallSocket } from './node';

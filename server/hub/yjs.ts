@@ -1,0 +1,144 @@
+import type { HttpRequest, HttpResponse, us_socket_context_t, WebSocket, WebSocketBehavior } from 'uWebSockets.js';
+import { Uuid } from '../../shared/api';
+import { AppError, HTTP_STATUS, type ErrorCode } from '../../shared/errors';
+import { CloseCode } from '../../shared/protocol';
+import { TokenBucket } from '../lib/ratelimit';
+import { DOC_CLOSE, DocRooms, openDoc, type DocAccess, type DocPeer, type DocRoom } from '../domains/docs';
+import { encodePermissionDenied } from '../domains/docs/protocol';
+import { readRequest, send, watch } from './http';
+import { closeWith, type Connection, type Socket } from './connection';
+import { identify, type SocketRegistry } from './socket';
+import type { HubContext } from './dispatch';
+
+/** What a /yjs socket keeps: the colleague's connection (so logout and deactivation close it too) and its document. */
+interface YjsConnection extends Connection {
+  docId: string;
+  access: DocAccess;
+  room: DocRoom | null;
+  peer: DocPeer | null;
+  docBucket: TokenBucket;
+}
+
+type YjsSocket = WebSocket<YjsConnection>;
+
+/** Messages per second a document socket may send on average, and at once: typing and cursor moves are chatty. */
+const DOC_RATE = { perSecond: 200, burst: 400 } as const;
+/** Room for the message framing around an update of the largest size allowed. */
+const FRAMING_BYTES = 64;
+
+/**
+ * The y-websocket endpoint `/yjs/<docId>`: authorised in `upgrade` like /ws (Origin, then the session
+ * cookie), then the page's permission decides edit or read; refusals are HTTP answers before any socket
+ * exists. Each socket is a peer of its document's room (server/domains/docs), which speaks the protocol.
+ */
+export function yjsBehavior(hub: HubContext, registry: SocketRegistry, headers: Record<string, string>): WebSocketBehavior<YjsConnection> {
+  const { svc } = hub;
+  const limits = {
+    updateMaxBytes: svc.config.docUpdateMaxBytes,
+    docMaxBytes: svc.config.docMaxBytes,
+    compactEvery: svc.config.docCompactUpdates,
+    unloadAfterMs: svc.config.docUnloadSeconds * 1000,
+  };
+  const rooms = new DocRooms(svc, limits);
+  const asSocket = (ws: YjsSocket) => ws as unknown as Socket;
+
+  const handleFrame = (ws: YjsSocket, data: ArrayBuffer, isBinary: boolean): void => {
+    const c = ws.getUserData();
+    if (c.closed || !c.room || !c.peer) return;
+    if (!isBinary) return closeWith(asSocket(ws), DOC_CLOSE.badFrame, 'text frames are not part of the protocol');
+    if (data.byteLength > limits.updateMaxBytes + FRAMING_BYTES) {
+      const reason = `update too large: ${data.byteLength} bytes, the limit is ${limits.updateMaxBytes}`;
+      svc.log.info('document frame refused', { doc: c.docId, conn: c.id, reason });
+      c.peer.send(encodePermissionDenied(reason));
+      return closeWith(asSocket(ws), DOC_CLOSE.tooLarge, reason);
+    }
+    if (c.docBucket.take() > 0) {
+      svc.log.warn('document socket rate limited', { doc: c.docId, conn: c.id, user: c.user.id });
+      return closeWith(asSocket(ws), DOC_CLOSE.rateLimited, 'too many messages');
+    }
+    // uWS frees `data` when this callback returns: copy it now.
+    c.room.receive(c.peer, new Uint8Array(data.slice(0)));
+  };
+
+  return {
+    maxPayloadLength: 2 * limits.updateMaxBytes + 64 * 1024,
+    // A client's first sync receives the whole document in one message.
+    maxBackpressure: limits.docMaxBytes + 4 * 1024 * 1024,
+    closeOnBackpressureLimit: true,
+    idleTimeout: 60,
+    sendPingsAutomatically: true,
+
+    upgrade: (res: HttpResponse, rawReq: HttpRequest, context: us_socket_context_t) => {
+      const req = readRequest(res, rawReq);
+      const key = req.headers['sec-websocket-key'];
+      const protocol = req.headers['sec-websocket-protocol'] ?? '';
+      const extensions = req.headers['sec-websocket-extensions'] ?? '';
+      const state = watch(res);
+      const refuse = (code: ErrorCode, message: string) => {
+        svc.log.info('document upgrade refused', { code, ip: req.ip, path: req.path });
+        send(res, state, { status: HTTP_STATUS[code], json: { error: { code, message } } }, headers);
+      };
+      if (req.headers.origin !== svc.config.publicOrigin) return refuse('bad_origin', 'The Origin header does not match this server');
+      const docId = Uuid.safeParse(req.path.slice('/yjs/'.length));
+      if (!docId.success) return refuse('not_found', 'No such document');
+      (async () => {
+        const conn = await identify(svc, req.headers.cookie, null);
+        if (!conn) return refuse('unauthenticated', 'Sign in first');
+        const access = await openDoc(svc, conn.actor, docId.data);
+        if (state.aborted) return;
+        state.done = true;
+        conn.ip = req.ip;
+        const data: YjsConnection = {
+          ...conn,
+          docId: docId.data,
+          access,
+          room: null,
+          peer: null,
+          docBucket: new TokenBucket(DOC_RATE.burst, DOC_RATE.perSecond),
+        };
+        // Not corked: see socketBehavior's upgrade (uNetworking/uWebSockets#1928).
+        res.upgrade(data, key, protocol, extensions, context);
+      })().catch((err) => {
+        if (err instanceof AppError) return refuse(err.code, err.message);
+        svc.log.error('document upgrade failed', { err });
+        refuse('internal', 'Internal error');
+      });
+    },
+
+    open: (ws) => {
+      const c = ws.getUserData();
+      registry.add(asSocket(ws));
+      c.peer = {
+        id: c.id,
+        userId: c.user.id,
+        access: c.access,
+        send: (frame) => {
+          if (!c.closed) ws.send(frame, true);
+        },
+        close: (code, reason) => closeWith(asSocket(ws), code, reason),
+      };
+      c.room = rooms.join(c.docId, c.peer);
+      svc.log.debug('document socket open', { conn: c.id, doc: c.docId, user: c.user.id, access: c.access });
+    },
+
+    message: (ws, data, isBinary) => {
+      // The edge of the socket: nothing thrown here may reach uWS (it would end the process).
+      try {
+        handleFrame(ws, data, isBinary);
+      } catch (err) {
+        svc.log.error('document frame handling failed', { conn: ws.getUserData().id, err });
+        closeWith(asSocket(ws), CloseCode.serverError, 'internal error');
+      }
+    },
+
+    close: (ws, code) => {
+      const c = ws.getUserData();
+      // closeWith marks the connection closed before ending it: a 1001 from us is the node shutting down.
+      const shutdown = c.closed && code === CloseCode.goingAway;
+      c.closed = true;
+      registry.remove(asSocket(ws));
+      if (c.room && c.peer) rooms.leave(c.room, c.peer, shutdown);
+      svc.log.debug('document socket closed', { conn: c.id, doc: c.docId, code });
+    },
+  };
+}
