@@ -4,7 +4,7 @@ import { CloseCode, decodeClientMessage, MAX_FRAME_BYTES, TRANSPORT_MAX_FRAME_BY
 import { hashToken } from '../lib/tokens';
 import { guestFromCookieHeader } from '../domains/guests/actions';
 import { findUserById } from '../domains/people/repo';
-import { readRequest, send, watch } from './http';
+import { beginUpgrade } from './upgrade';
 import { closeWith, newConnection, sendFrame, type Connection, type Socket } from './connection';
 import { dispatch, type HubContext } from './dispatch';
 import { socketClosed } from '../domains/calls';
@@ -92,30 +92,17 @@ export function socketBehavior(hub: HubContext, registry: SocketRegistry, header
     sendPingsAutomatically: true,
 
     upgrade: (res: HttpResponse, rawReq: HttpRequest, context: us_socket_context_t) => {
-      const req = readRequest(res, rawReq);
-      const key = req.headers['sec-websocket-key'];
-      const protocol = req.headers['sec-websocket-protocol'] ?? '';
-      const extensions = req.headers['sec-websocket-extensions'] ?? '';
-      const state = watch(res);
-      const refuse = (code: 'bad_origin' | 'unauthenticated', status: number, message: string) => {
-        svc.log.info('upgrade refused', { code, ip: req.ip, origin: req.headers.origin });
-        send(res, state, { status, json: { error: { code, message } } }, headers);
-      };
-      if (req.headers.origin !== svc.config.publicOrigin) return refuse('bad_origin', 403, 'The Origin header does not match this server');
-      identify(svc, req.headers.cookie, req.query.get('guest'))
+      const up = beginUpgrade(svc, 'socket', res, rawReq, context, headers);
+      if (!up.sameOrigin) return up.refuse('bad_origin', 'The Origin header does not match this server');
+      identify(svc, up.req.headers.cookie, up.req.query.get('guest'))
         .then((conn) => {
-          if (!conn) return refuse('unauthenticated', 401, 'Sign in first');
-          if (state.aborted) return;
-          state.done = true;
-          conn.ip = req.ip;
-          // Deliberately not inside res.cork(): uWS' cork() can misread the response state once the socket
-          // has been adopted in place by the upgrade and then close the fresh WebSocket (~1 ms after open);
-          // see uNetworking/uWebSockets#1928 and the fix in PR #1929, not in the v20.51 binaries we use.
-          res.upgrade(conn, key, protocol, extensions, context);
+          if (!conn) return up.refuse('unauthenticated', 'Sign in first');
+          conn.ip = up.req.ip;
+          up.accept(conn);
         })
         .catch((err) => {
           svc.log.error('upgrade failed', { err });
-          send(res, state, { status: 500, json: { error: { code: 'internal', message: 'Internal error' } } }, headers);
+          up.refuse('internal', 'Internal error');
         });
     },
 

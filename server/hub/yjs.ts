@@ -1,11 +1,11 @@
 import type { HttpRequest, HttpResponse, us_socket_context_t, WebSocket, WebSocketBehavior } from 'uWebSockets.js';
 import { Uuid } from '../../shared/api';
-import { AppError, HTTP_STATUS, type ErrorCode } from '../../shared/errors';
+import { AppError } from '../../shared/errors';
 import { CloseCode } from '../../shared/protocol';
 import { TokenBucket } from '../lib/ratelimit';
 import { DOC_CLOSE, DocRooms, openDoc, type DocAccess, type DocPeer, type DocRoom } from '../domains/docs';
 import { encodePermissionDenied } from '../domains/docs/protocol';
-import { readRequest, send, watch } from './http';
+import { beginUpgrade } from './upgrade';
 import { closeWith, type Connection, type Socket } from './connection';
 import { identify, type SocketRegistry } from './socket';
 import type { HubContext } from './dispatch';
@@ -69,39 +69,27 @@ export function yjsBehavior(hub: HubContext, registry: SocketRegistry, headers: 
     sendPingsAutomatically: true,
 
     upgrade: (res: HttpResponse, rawReq: HttpRequest, context: us_socket_context_t) => {
-      const req = readRequest(res, rawReq);
-      const key = req.headers['sec-websocket-key'];
-      const protocol = req.headers['sec-websocket-protocol'] ?? '';
-      const extensions = req.headers['sec-websocket-extensions'] ?? '';
-      const state = watch(res);
-      const refuse = (code: ErrorCode, message: string) => {
-        svc.log.info('document upgrade refused', { code, ip: req.ip, path: req.path });
-        send(res, state, { status: HTTP_STATUS[code], json: { error: { code, message } } }, headers);
-      };
-      if (req.headers.origin !== svc.config.publicOrigin) return refuse('bad_origin', 'The Origin header does not match this server');
-      const docId = Uuid.safeParse(req.path.slice('/yjs/'.length));
-      if (!docId.success) return refuse('not_found', 'No such document');
+      const up = beginUpgrade(svc, 'document', res, rawReq, context, headers);
+      if (!up.sameOrigin) return up.refuse('bad_origin', 'The Origin header does not match this server');
+      const docId = Uuid.safeParse(up.req.path.slice('/yjs/'.length));
+      if (!docId.success) return up.refuse('not_found', 'No such document');
       (async () => {
-        const conn = await identify(svc, req.headers.cookie, null);
-        if (!conn) return refuse('unauthenticated', 'Sign in first');
+        const conn = await identify(svc, up.req.headers.cookie, null);
+        if (!conn) return up.refuse('unauthenticated', 'Sign in first');
         const access = await openDoc(svc, conn.actor, docId.data);
-        if (state.aborted) return;
-        state.done = true;
-        conn.ip = req.ip;
-        const data: YjsConnection = {
+        conn.ip = up.req.ip;
+        up.accept<YjsConnection>({
           ...conn,
           docId: docId.data,
           access,
           room: null,
           peer: null,
           docBucket: new TokenBucket(DOC_RATE.burst, DOC_RATE.perSecond),
-        };
-        // Not corked: see socketBehavior's upgrade (uNetworking/uWebSockets#1928).
-        res.upgrade(data, key, protocol, extensions, context);
+        });
       })().catch((err) => {
-        if (err instanceof AppError) return refuse(err.code, err.message);
+        if (err instanceof AppError) return up.refuse(err.code, err.message);
         svc.log.error('document upgrade failed', { err });
-        refuse('internal', 'Internal error');
+        up.refuse('internal', 'Internal error');
       });
     },
 
