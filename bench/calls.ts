@@ -27,6 +27,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { runAsProcess } from './lib/common';
 import { machineInfo } from './lib/machine';
 import { chromiumRoot, measureCores, processGroups } from './calls/procs';
 import { connectMesh, KEEP_NAMES, openMesh, type MeshPeer } from './calls/mesh';
@@ -99,12 +100,6 @@ function cleanup(): Promise<void> {
     if (live.dataDir) fs.rmSync(live.dataDir, { recursive: true, force: true });
   })();
   return cleaned;
-}
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    console.error(`bench:calls: ${sig}; cleaning up`);
-    void cleanup().finally(() => process.exit(130));
-  });
 }
 
 // ---- the hub ----
@@ -562,14 +557,4 @@ async function main(): Promise<void> {
   if (cfg.writeDocs) log(`results written to ${writeDocs(report)}`);
 }
 
-main()
-  .then(async () => {
-    await cleanup();
-    log('done');
-    process.exit(0);
-  })
-  .catch(async (err) => {
-    console.error('bench:calls failed:', err instanceof Error ? (err.stack ?? err.message) : err);
-    await cleanup();
-    process.exit(1);
-  });
+runAsProcess('bench:calls', main, cleanup, log);

@@ -15,7 +15,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { benchConfig } from './lib/common';
+import { benchConfig, runAsProcess } from './lib/common';
 import { machineInfo } from './lib/machine';
 import { awaitQuiet, backendLister, CpuMeter, type ServerChild, type WorkerPool } from './lib/procs';
 import { benchServer, cpuText, type ServerRun } from './fanout';
@@ -72,12 +72,6 @@ const watchdog = setTimeout(() => {
   void cleanup().finally(() => process.exit(2));
 }, cfg.maxSeconds * 1000);
 watchdog.unref();
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    console.error(`bench: ${sig}; cleaning up`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
 
 async function main(): Promise<void> {
   log(
@@ -124,14 +118,4 @@ async function main(): Promise<void> {
   if (cfg.writeDocs) log(`results written to ${writeDocs(report)}`);
 }
 
-main()
-  .then(async () => {
-    await cleanup();
-    log('done');
-    process.exit(0);
-  })
-  .catch(async (err) => {
-    console.error('bench failed:', err instanceof Error ? (err.stack ?? err.message) : err);
-    await cleanup();
-    process.exit(1);
-  });
+runAsProcess('bench', main, cleanup, log);

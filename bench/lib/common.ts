@@ -175,3 +175,27 @@ export function layoutChats(clients: number, size: number, id: (c: number) => st
   }
   return chats;
 }
+
+/**
+ * Run a bench's `main` as the process: whatever way it ends (done, failed, SIGINT, SIGTERM), `cleanup`
+ * stops what it started before the process exits (0, 1, or 130 for a signal).
+ */
+export function runAsProcess(name: string, main: () => Promise<void>, cleanup: () => Promise<void>, log: (s: string) => void): void {
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(sig, () => {
+      console.error(`${name}: ${sig}; cleaning up`);
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
+  main()
+    .then(async () => {
+      await cleanup();
+      log('done');
+      process.exit(0);
+    })
+    .catch(async (err) => {
+      console.error(`${name} failed:`, err instanceof Error ? (err.stack ?? err.message) : err);
+      await cleanup();
+      process.exit(1);
+    });
+}
