@@ -10,11 +10,14 @@ import { z } from 'zod';
  * receiving everyone else's tracks (the engine's offer, renegotiated as people come and go).
  *
  * Streams: `call:<id>` carries the call's state changes to its participants and to the chat's members;
- * `lobby:<participantId>` tells one waiting guest that they were admitted or refused.
+ * `lobby:<participantId>` tells one waiting guest that they were admitted or refused; `door:<id>` carries
+ * who waits in the call's lobby, to the chat's members only (guests, admitted or not, never see the others
+ * who wait).
  */
 
 export const callStream = (callId: string) => `call:${callId}`;
 export const lobbyStream = (participantId: string) => `lobby:${participantId}`;
+export const doorStream = (callId: string) => `door:${callId}`;
 
 /** Largest SDP the hub takes (a simulcast offer with screen share is ~10 KB). */
 export const MAX_SDP_CHARS = 48_000;
@@ -89,7 +92,7 @@ export interface IceServer {
   credential?: string;
 }
 
-/** Events of the `call:<id>` stream (persisted, ordered by seq like every stream). */
+/** Events of the `call:<id>` stream (persisted, ordered by seq like every stream); `call_lobby` is on `door:<id>`. */
 export type CallEvent =
   | { type: 'call_joined'; payload: { participant: CallParticipant } }
   | { type: 'call_updated'; payload: { participant: CallParticipant } }
@@ -229,12 +232,15 @@ export interface CallGuestMe {
 }
 
 /**
- * Pushes of a call that are not stored (no seq): voice activity of a participant, sent on the
- * `call:<id>` stream's channel to everyone following it; and what the media engine says about the
- * receiving socket's own media (`media_lost`: restart ICE; `gone`: join again).
+ * Pushes of a call that are not stored (no seq): voice activity of a participant, and a participant's
+ * published media coming up at the media server (`call_live`: the moment others can receive it, so they
+ * subscribe then instead of asking again and again), sent on the `call:<id>` stream's channel to everyone
+ * following it; and what the media engine says about the receiving socket's own media (`media_lost`:
+ * restart ICE; `gone`: join again).
  */
 export type CallPush =
   | { type: 'call_talking'; callId: string; participantId: string; talking: boolean }
+  | { type: 'call_live'; callId: string; participantId: string }
   | {
       type: 'call_media';
       callId: string;

@@ -168,6 +168,8 @@ describe.skipIf(Boolean(why))(`calls on a real Janus, two hub nodes${why ? ` (sk
     await annPage.evaluate((sdp) => (globalThis as any).pub.setRemoteDescription({ type: 'answer', sdp }), p.sdp);
     // The media server tells when the publisher's media flows.
     await ann.waitFor(() => ann.frames.find((f) => f.type === 'call_media' && f.event.type === 'connected' && f.event.leg === 'publisher'), 15_000);
+    // …and everyone following the call, on every node, hears that her media can now be received.
+    await watcher.waitFor(() => watcher.frames.find((f) => f.type === 'call_live' && f.callId === callId && f.participantId === annId));
     await watcher.waitFor(() => watcher.events(`call:${callId}`).find((e) => e.event.type === 'call_joined' && e.event.payload.participant.id === annId));
     const updated = await watcher.waitFor(() => watcher.events(`call:${callId}`).find((e) => e.event.type === 'call_updated' && e.event.payload.participant.published));
     expect(updated.event.payload.participant.tracks).toEqual([{ mid: '0', source: 'mic' }, { mid: '1', source: 'camera' }]);
@@ -241,8 +243,8 @@ describe.skipIf(Boolean(why))(`calls on a real Janus, two hub nodes${why ? ` (sk
     expect((await guestRt.request({ type: 'subscribe', streams: [{ stream: `lobby:${guestPid}` }] })).ok).toBe(true);
     expect((await guestRt.request({ type: 'subscribe', streams: [{ stream: `call:${callId}` }] })).error.code).toBe('forbidden');
     // Ben (in the call, node B) sees them waiting; the owner (a member, not in the call) and Cid may not admit.
-    await ben.request({ type: 'subscribe', streams: [{ stream: `call:${callId}`, after: 0 }] });
-    await ben.waitFor(() => ben.events(`call:${callId}`).find((e) => e.event.type === 'call_lobby' && e.event.payload.lobby.some((g: any) => g.id === guestPid)));
+    await ben.request({ type: 'subscribe', streams: [{ stream: `call:${callId}`, after: 0 }, { stream: `door:${callId}`, after: 0 }] });
+    await ben.waitFor(() => ben.events(`door:${callId}`).find((e) => e.event.type === 'call_lobby' && e.event.payload.lobby.some((g: any) => g.id === guestPid)));
     for (const who of [t.owner, t.cid]) {
       const rt = await RealtimeClient.open(a.url, who.cookie);
       expect((await rt.request({ type: 'call_admit', callId, guestId: guestPid, admit: true })).error.code).toBe('forbidden');
@@ -257,11 +259,23 @@ describe.skipIf(Boolean(why))(`calls on a real Janus, two hub nodes${why ? ` (sk
     expect(j.state.lobby).toEqual([]);
     expect(j.state.participants.map((p: any) => p.name).sort()).toEqual(['Ann', 'Ben', 'Carla Client']);
     expect((await guestRt.request({ type: 'subscribe', streams: [{ stream: `call:${callId}` }] })).ok).toBe(true);
+    // Admitted, they still never see who else waits at the door.
+    expect((await guestRt.request({ type: 'subscribe', streams: [{ stream: `door:${callId}` }] })).error.code).toBe('forbidden');
     const pub = await guestRt.request({ type: 'call_publish', callId, sdp: OFFER, tracks: [{ mid: '0', source: 'mic' }, { mid: '1', source: 'camera' }] });
     expect(pub.ok, JSON.stringify(pub.error)).toBe(true);
     // Still nothing of the chat.
     expect((await guestRt.request({ type: 'subscribe', streams: [{ stream: `chat:${chatId}` }] })).ok).toBe(false);
     expect((await guestRt.request({ type: 'call_start', chatId })).error.code).toBe('forbidden');
+    // Their network drops; they come back through the other node: straight into the call, not the lobby.
+    guestRt.close();
+    await guestRt.closed;
+    guestRt = await RealtimeClient.open(b.url, guest.cookie, b.url, 'artel_call_guest');
+    const back = await guestRt.request({ type: 'call_join', callId, audio: true, video: true, rejoin: guestPid });
+    expect(back.status, JSON.stringify(back)).toBe('joined');
+    expect(back.state.participants.filter((p: any) => p.name === 'Carla Client')).toHaveLength(1);
+    await ben.waitFor(() => ben.events(`call:${callId}`).find((e) => e.event.type === 'call_joined' && e.event.payload.participant.id === back.participantId));
+    guestPid = back.participantId;
+    expect((await guestRt.request({ type: 'subscribe', streams: [{ stream: `call:${callId}` }] })).ok).toBe(true);
   });
 
   it('a guest turned away is told so, and cannot knock again', async () => {

@@ -124,6 +124,10 @@ describe('calls without video', () => {
     expect((await cid.request({ type: 'subscribe', streams: [{ stream: `call:${callId}` }] })).error.code).toBe('forbidden');
     expect((await cid.request({ type: 'subscribe', streams: [{ stream: `call:${randomUUID()}` }] })).error.code).toBe('not_found');
     expect((await cid.request({ type: 'subscribe', streams: [{ stream: `lobby:${randomUUID()}` }] })).error.code).toBe('not_found');
+    // Who waits at the door: the chat's members only.
+    expect((await ben.request({ type: 'subscribe', streams: [{ stream: `door:${callId}` }] })).ok).toBe(true);
+    expect((await cid.request({ type: 'subscribe', streams: [{ stream: `door:${callId}` }] })).error.code).toBe('forbidden');
+    expect((await cid.request({ type: 'subscribe', streams: [{ stream: `door:${randomUUID()}` }] })).error.code).toBe('not_found');
     ben.close();
     cid.close();
   });
@@ -170,7 +174,7 @@ describe('calls without video', () => {
     expect((await thread.get('/api/guest/thread')).status).toBe(401);
 
     const owner = await RealtimeClient.open(hub.url, t.ann.cookie);
-    expect((await owner.request({ type: 'subscribe', streams: [{ stream: `call:${callId}` }] })).ok).toBe(true);
+    expect((await owner.request({ type: 'subscribe', streams: [{ stream: `call:${callId}` }, { stream: `door:${callId}` }] })).ok).toBe(true);
     const rt = await RealtimeClient.open(hub.url, guest.cookie, hub.url, 'artel_call_guest');
     // Not yet in: no call stream, no chat, nothing of a colleague's.
     for (const stream of [`call:${callId}`, `chat:${chatId}`, 'directory', `user:${opened.body.me.id}`, 'feed:all']) {
@@ -193,7 +197,7 @@ describe('calls without video', () => {
     expect((await rt.request({ type: 'subscribe', streams: [{ stream: `lobby:${seat}` }] })).ok).toBe(true);
     expect((await rt.request({ type: 'call_publish', callId, sdp: 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\n', tracks: [{ mid: '0', source: 'mic' }] })).error.code).toBe('conflict');
     // The colleagues see them waiting; another person may not follow their seat.
-    const lobby = await owner.waitFor(() => owner.events(`call:${callId}`).find((e) => e.event.type === 'call_lobby' && e.event.payload.lobby.length));
+    const lobby = await owner.waitFor(() => owner.events(`door:${callId}`).find((e) => e.event.type === 'call_lobby' && e.event.payload.lobby.length));
     expect(lobby.event.payload.lobby).toEqual([{ id: seat, name: 'Carla Client', since: expect.any(String) }]);
     expect((await owner.request({ type: 'subscribe', streams: [{ stream: `lobby:${seat}` }] })).error.code).toBe('forbidden');
     // Knocking again (a reload) keeps the same seat.
@@ -205,7 +209,7 @@ describe('calls without video', () => {
 
   it('revoking the link closes the guest\'s socket at once and empties their seat; the link no longer opens', async () => {
     const owner = await RealtimeClient.open(hub.url, t.ben.cookie);
-    expect((await owner.request({ type: 'subscribe', streams: [{ stream: `call:${callId}` }] })).ok).toBe(true);
+    expect((await owner.request({ type: 'subscribe', streams: [{ stream: `call:${callId}` }, { stream: `door:${callId}` }] })).ok).toBe(true);
     const rt = await RealtimeClient.open(hub.url, guest.cookie, hub.url, 'artel_call_guest');
     const knock = await rt.request({ type: 'call_join', callId, audio: false, video: false });
     expect(knock.status).toBe('lobby');
@@ -214,7 +218,7 @@ describe('calls without video', () => {
     expect(r.status).toBe(200);
     expect(r.body.links[0].revokedAt).toBeTruthy();
     expect((await rt.closed).code).toBe(4403);
-    await owner.waitFor(() => owner.events(`call:${callId}`).some((e) => e.event.type === 'call_lobby' && e.event.payload.lobby.length === 0));
+    await owner.waitFor(() => owner.events(`door:${callId}`).some((e) => e.event.type === 'call_lobby' && e.event.payload.lobby.length === 0));
     expect((await guest.get('/api/call-guest/me')).status).toBe(401);
     await expect(RealtimeClient.connect(hub.url, guest.cookie, hub.url, 'artel_call_guest')).rejects.toBeInstanceOf(UpgradeRefused);
     const reopen = await new ApiClient(hub.url, hub.url, 'artel_call_guest').post('/api/call-guest/session', { token, name: 'Carla' });

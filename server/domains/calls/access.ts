@@ -1,7 +1,7 @@
 import type { Queryable } from '../../db/pool';
 import { grantedCall, type Actor, type Verdict } from '../people/policy';
 import { memberRole } from '../chats/repo';
-import { canFollowCall, canFollowLobby } from './policy';
+import { canFollowCall, canFollowLobby, canUseCall } from './policy';
 import * as repo from './repo';
 
 /**
@@ -24,4 +24,11 @@ export async function lobbyStreamAccess(db: Queryable, actor: Actor, participant
   const p = await repo.findParticipant(db, participantId);
   if (!p) return 'not_found';
   return canFollowLobby(actor, { userId: p.user_id, callId: p.call_id });
+}
+
+/** May the actor follow `door:<callId>` (who waits in the lobby)? The call's chat's members only. */
+export async function doorStreamAccess(db: Queryable, actor: Actor, callId: string): Promise<Verdict> {
+  const call = await repo.findCall(db, callId);
+  if (!call || actor.role === 'guest') return 'not_found';
+  return canUseCall(actor, await memberRole(db, call.chat_id, actor.id));
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../../../shared/errors';
 import {
-  callStream, lobbyStream, MAX_CALL_PARTICIPANTS, type CallEvent, type CallParticipant, type CallPush, type CallReplies, type CallState, type CallSummary,
+  callStream, doorStream, lobbyStream, MAX_CALL_PARTICIPANTS, type CallEvent, type CallParticipant, type CallPush, type CallReplies, type CallState, type CallSummary,
   type LobbyEvent, type TrackSource,
 } from '../../../shared/calls';
 import type { Card } from '../../../shared/cards';
@@ -99,7 +99,7 @@ export async function callState(svc: Services, q: Queryable, callId: string, act
 
 async function emitLobbyList(u: Unit, callId: string, actorId: string | null): Promise<void> {
   const lobby = (await repo.participantsOf(u.tx, callId, ['lobby'])).map(repo.toLobbyGuest);
-  await emitCall(u, callStream(callId), { type: 'call_lobby', payload: { lobby } }, actorId);
+  await emitCall(u, doorStream(callId), { type: 'call_lobby', payload: { lobby } }, actorId);
 }
 
 /** End a call inside the caller's transaction: its lobby is told, its card shows duration and count. */
@@ -334,11 +334,14 @@ function hold(svc: Services, p: Omit<LocalParticipant, 'off' | 'grace'>): void {
 function onPeerEvent(svc: Services, participantId: string, event: PeerEvent): void {
   const l = callNode(svc).local.get(participantId);
   if (!l) return;
+  const toCall = (push: CallPush) =>
+    svc.bus.publish(streamChannel(callStream(l.callId)), JSON.stringify(push)).catch((err) => svc.log.debug('call push not published', { type: push.type, err }));
   if (event.type === 'talking') {
-    const push: CallPush = { type: 'call_talking', callId: l.callId, participantId, talking: event.talking };
-    svc.bus.publish(streamChannel(callStream(l.callId)), JSON.stringify(push)).catch((err) => svc.log.debug('talking not published', { err }));
+    void toCall({ type: 'call_talking', callId: l.callId, participantId, talking: event.talking });
     return;
   }
+  // The media server offers a feed only once its publisher's connection is up: now the others can have it.
+  if (event.type === 'connected' && event.leg === 'publisher') void toCall({ type: 'call_live', callId: l.callId, participantId });
   l.socket.send({
     type: 'call_media', callId: l.callId, participantId,
     event: event.type === 'gone' ? { type: 'gone', reason: event.reason } : event.type === 'connected' ? { type: 'connected', leg: event.leg } : { type: 'media_lost', leg: event.leg, reason: event.reason },

@@ -17,5 +17,5 @@ export { availability } from './engine';
 export { CALL_GUEST_COOKIE, callGuestFromToken, createLink, listLinks, revokeLink, openLink, guestMe, setGuestName, closeSession, blankCallGuestCookie } from './links';
 export type { CallGuest } from './links';
 export { startCalls, sweepCalls, SWEEP_LIMITS } from './sweep';
-export { callStreamAccess, lobbyStreamAccess } from './access';
+export { callStreamAccess, doorStreamAccess, lobbyStreamAccess } from './access';
 export type { CallSocket } from './node';

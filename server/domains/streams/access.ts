@@ -10,7 +10,7 @@ import { guestStreamVerdict } from '../guests/policy';
 import { boardStreamAccess, recordStreamAccess } from '../crm';
 import { CRM_BOARD_STREAM, type CrmKind } from '../../../shared/crm';
 import { taskStreamAccess } from '../tasks';
-import { callStreamAccess, lobbyStreamAccess } from '../calls/access';
+import { callStreamAccess, doorStreamAccess, lobbyStreamAccess } from '../calls/access';
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const CHAT = new RegExp(`^chat:(${UUID})$`);
@@ -23,6 +23,7 @@ const CRM_RECORD = new RegExp(`^crm:(lead|contact|company|deal):(${UUID})$`);
 const TASK = new RegExp(`^task:(${UUID})$`);
 const CALL = new RegExp(`^call:(${UUID})$`);
 const LOBBY = new RegExp(`^lobby:(${UUID})$`);
+const DOOR = new RegExp(`^door:(${UUID})$`);
 
 /** A user's own stream: their chat list changes and read positions, for all their devices. */
 export const userStream = (userId: string) => `user:${userId}`;
@@ -56,6 +57,9 @@ export async function streamAccess(db: Queryable, actor: Actor, stream: string):
   if (call) return callStreamAccess(db, actor, call[1]);
   const lobby = LOBBY.exec(stream);
   if (lobby) return lobbyStreamAccess(db, actor, lobby[1]);
+  // Who waits in a call's lobby: its chat's members, never a guest.
+  const door = DOOR.exec(stream);
+  if (door) return doorStreamAccess(db, actor, door[1]);
   if (stream === FEED_ALL_STREAM) return audienceStreamAccess(actor, null);
   const feedUser = FEED_USER.exec(stream);
   if (feedUser) return audienceStreamAccess(actor, feedUser[1]);

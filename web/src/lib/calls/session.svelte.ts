@@ -9,7 +9,7 @@
  * Signalling goes only through the hub's realtime requests (never to the media server): see
  * shared/calls.ts. The pure decisions (state, layout, speaker, when to restart) are in model.ts.
  */
-import { callStream, lobbyStream, type CallPush, type CallReplies, type IceServer, type TrackSource } from '$shared/calls';
+import { callStream, doorStream, lobbyStream, type CallPush, type CallReplies, type IceServer, type TrackSource } from '$shared/calls';
 import type { StreamEvent } from '$shared/types';
 import { RealtimeError, type RealtimeClient } from '../realtime/socket';
 import {
@@ -115,6 +115,8 @@ export class CallSession {
   private subRetries = 0;
 
   private offStream: (() => void) | null = null;
+  /** Colleagues follow who waits at the door (`door:<id>`); guests never do. */
+  private offDoor: (() => void) | null = null;
   private offLobby: (() => void) | null = null;
   private offPush: (() => void) | null = null;
   private offStatus: (() => void) | null = null;
@@ -311,7 +313,10 @@ export class CallSession {
     await this.preparing?.catch(() => {});
     if (this.leaving) return;
     this.watchSocket();
-    if (!this.guest) this.followCall();
+    if (!this.guest) {
+      this.followCall();
+      this.followDoor();
+    }
     await this.sendJoin(undefined);
   }
 
@@ -418,6 +423,18 @@ export class CallSession {
     );
   }
 
+  /** Who waits in the lobby, for the chat's members (the hub refuses guests this stream). */
+  private followDoor(): void {
+    if (this.offDoor || this.guest) return;
+    this.offDoor = this.client.subscribe(
+      doorStream(this.callId),
+      (ev) => {
+        if (this.model) this.model = applyCallEvent(this.model, ev);
+      },
+      () => {},
+    );
+  }
+
   private onCallEvent(ev: StreamEvent): void {
     if (!this.model) return;
     const before = this.model;
@@ -465,6 +482,14 @@ export class CallSession {
     if (p.type === 'call_talking') {
       if (p.talking) this.talking.add(p.participantId);
       else this.talking.delete(p.participantId);
+      return;
+    }
+    if (p.type === 'call_live') {
+      // Someone's media came up at the server: receive it now if we do not already.
+      if (p.participantId !== this.myId && this.phase === 'joined' && !this.received.some((t) => t.participantId === p.participantId)) {
+        this.note(`live ${p.participantId}`);
+        this.resubscribe(true);
+      }
       return;
     }
     if (p.type === 'call_media') this.note(`media push ${p.event.type} ${p.event.leg ?? ''} ${p.event.reason ?? ''}`);
@@ -657,7 +682,7 @@ export class CallSession {
       if (absent.length) {
         if (this.subRetries++ < 20) {
           this.note(`not received yet: ${absent.join(',')}; retrying`);
-          setTimeout(() => this.resubscribe(true), 500);
+          setTimeout(() => this.resubscribe(true), 1_000);
         }
         return;
       }
@@ -960,10 +985,11 @@ export class CallSession {
   teardown(local: boolean): void {
     this.closeConnections();
     this.offStream?.();
+    this.offDoor?.();
     this.offLobby?.();
     this.offPush?.();
     this.offStatus?.();
-    this.offStream = this.offLobby = this.offPush = this.offStatus = null;
+    this.offStream = this.offDoor = this.offLobby = this.offPush = this.offStatus = null;
     this.wasOffline = false;
     if (local) {
       for (const t of [this.micTrack, this.camTrack, this.screenTrack]) t?.stop();
