@@ -23,6 +23,9 @@ export interface EngineStatus {
 /** Where a track comes from, as its publisher declared it; subscribers lay out by it. */
 export type { TrackSource };
 
+/** The simulcast layer a subscriber wants of a camera. */
+export type VideoQuality = 'high' | 'low';
+
 /** One m-line of a publisher's offer, named by its mid. */
 export interface PublishedTrack {
   mid: string;
@@ -81,6 +84,11 @@ export interface PeerMedia {
   answer(answerSdp: string): Promise<void>;
   /** A candidate the browser gathered for one leg. */
   trickle(leg: PeerLeg, candidate: IceCandidate | null): Promise<void>;
+  /**
+   * Which simulcast layer of these peers' cameras to receive: `high` for a large tile, `low` for a thumbnail
+   * (a publisher that sends one layer is forwarded as it is). Peers not received are ignored.
+   */
+  setQuality(peerIds: string[], quality: VideoQuality): Promise<void>;
   /** A fresh subscription offer that restarts ICE (the publisher restarts by publishing an iceRestart offer). */
   restartSubscriber(): Promise<{ offerSdp: string; tracks: SubscribedTrack[] }>;
   /** Leave the room; the room is destroyed with its last peer. Safe to call twice. */

@@ -144,6 +144,8 @@ export const callRequests = (requestId: z.ZodString) =>
     z.object({ type: z.literal('call_answer'), id: requestId, callId: uuid, sdp }).strict(),
     /** A local ICE candidate for one leg (null: gathering complete). */
     z.object({ type: z.literal('call_ice'), id: requestId, callId: uuid, leg: z.enum(['publisher', 'subscriber']), candidate: candidate.nullable() }).strict(),
+    /** Which simulcast layer of these participants' cameras to receive (large tiles high, thumbnails low). */
+    z.object({ type: z.literal('call_quality'), id: requestId, callId: uuid, participantIds: z.array(uuid).min(1).max(MAX_CALL_PARTICIPANTS), quality: z.enum(['high', 'low']) }).strict(),
     /** Restart ICE on the receiving leg after a network change; the reply is a fresh offer. */
     z.object({ type: z.literal('call_restart'), id: requestId, callId: uuid }).strict(),
     /** Microphone, camera, screen and raised hand, as others see them. */
@@ -168,6 +170,7 @@ export interface CallReplies {
   call_subscribe: { sdp: string | null; tracks: { mid: string; participantId: string; kind: 'audio' | 'video'; source: TrackSource }[] };
   call_answer: Record<string, never>;
   call_ice: Record<string, never>;
+  call_quality: Record<string, never>;
   call_restart: { sdp: string; tracks: { mid: string; participantId: string; kind: 'audio' | 'video'; source: TrackSource }[] };
   call_update: Record<string, never>;
   call_leave: Record<string, never>;

@@ -15,7 +15,7 @@
  *   learn them from Janus (`feed_description`).
  * - Losing the connection or the session (Janus restarted, killed, timed us out) makes every peer `gone`.
  */
-import { MediaError, type EngineStatus, type IceCandidate, type MediaEngine, type PeerEvent, type PeerLeg, type PeerMedia, type PublishedTrack, type SubscribedTrack, type TrackSource } from '../engine';
+import { MediaError, type EngineStatus, type IceCandidate, type MediaEngine, type PeerEvent, type PeerLeg, type PeerMedia, type PublishedTrack, type SubscribedTrack, type TrackSource, type VideoQuality } from '../engine';
 import type { Logger } from '../log';
 import { JanusConnection, JanusError, JanusPluginError, type HandleEvent, type JanusHandle, type JanusMessage, type JanusSession, type Jsep } from './client';
 import type { JanusSupervisor } from './supervisor';
@@ -656,6 +656,19 @@ class JanusPeer implements PeerMedia {
     if (!handle) return Promise.resolve(); // a late candidate of a subscription that was never made
     return handle.trickle(candidate).catch((err) => {
       throw toMediaError(err, 'The candidate was refused');
+    });
+  }
+
+  setQuality(peerIds: string[], quality: VideoQuality): Promise<void> {
+    return this.serial('Choosing the video layer failed', async () => {
+      if (!this.sub) return;
+      // Substream 2 is the top layer (Janus takes the best one available up to the target), 0 the lowest.
+      const substream = quality === 'high' ? 2 : 0;
+      const streams = this.tracks()
+        .filter((t) => t.kind === 'video' && t.source === 'camera' && peerIds.includes(t.peerId))
+        .map((t) => ({ mid: t.mid, substream }));
+      if (!streams.length) return;
+      await this.sub.message({ request: 'configure', streams }, { async: true });
     });
   }
 

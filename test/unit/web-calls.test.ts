@@ -6,6 +6,7 @@ import {
   levelFromEnergy, MAX_ICE_RESTARTS, publishedSignature, recoveryStep, restarted, RESTART_TIMEOUT_MS, scheduleInputToIso, slotOf,
   SPEAKER_SWITCH_MS, SpeakerTracker, speakerLayout, subscriptionTargets, tilesOf, unavailableKey,
 } from '../../web/src/lib/calls/model';
+import { LayerChoice, wantedQualities } from '../../web/src/lib/calls/quality';
 import { en } from '../../web/src/lib/i18n/en';
 import { ru } from '../../web/src/lib/i18n/ru';
 
@@ -204,5 +205,40 @@ describe('the calls page', () => {
     expect(g.live.map((c) => c.id)).toEqual(['l']);
     expect(g.scheduled.map((c) => c.id)).toEqual(['s1', 's2']);
     expect(g.ended.map((c) => c.id)).toEqual(['e2']);
+  });
+});
+
+describe('simulcast layers by tile size', () => {
+  const people = ['me', 'a', 'b', 'c'].map((id) => person(id));
+  const tiles = tilesOf([...people.slice(0, 3), { ...people[3], screen: true }]);
+
+  it('a grid of wide tiles takes every camera at the top layer; a crowded grid the small one; never my own or a screen', () => {
+    const wide = wantedQualities({ layout: 'grid', tiles, main: null, cols: 2, width: 1200, me: 'me' });
+    expect([...wide]).toEqual([['a', 'high'], ['b', 'high'], ['c', 'high']]);
+    const crowded = wantedQualities({ layout: 'grid', tiles, main: null, cols: 3, width: 1000, me: 'me' });
+    expect([...crowded]).toEqual([['a', 'low'], ['b', 'low'], ['c', 'low']]);
+  });
+
+  it('the speaker layout: the stage high, the strip low', () => {
+    const main = tiles.find((t) => t.key === 'b:camera')!;
+    const q = wantedQualities({ layout: 'speaker', tiles, main, cols: 1, width: 1200, me: 'me' });
+    expect([...q]).toEqual([['a', 'low'], ['b', 'high'], ['c', 'low']]);
+  });
+
+  it('asks only for what differs from what the server does (the top layer for a newly received camera), grouped', () => {
+    const layers = new LayerChoice();
+    layers.want(new Map([['a', 'low'], ['b', 'high'], ['c', 'low']]));
+    expect(layers.pending(['a', 'b', 'c', 'c'])).toEqual([{ participantIds: ['a', 'c'], quality: 'low' }]);
+    layers.sentAs(['a', 'c'], 'low');
+    expect(layers.pending(['a', 'b', 'c'])).toEqual([]);
+    // A camera not received yet is not asked about; one going back to the stage is, and so is one no
+    // longer laid out at all (the server's default again).
+    layers.want(new Map([['a', 'high'], ['d', 'low']]));
+    expect(layers.pending(['a', 'b', 'c'])).toEqual([{ participantIds: ['a', 'c'], quality: 'high' }]);
+    // A new subscription: the server starts cameras at the top layer again, so the small ones are asked anew.
+    layers.want(new Map([['a', 'low'], ['c', 'low']]));
+    layers.sentAs(['a'], 'low');
+    layers.forget();
+    expect(layers.pending(['a', 'c'])).toEqual([{ participantIds: ['a', 'c'], quality: 'low' }]);
   });
 });

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { AppError } from '../../../shared/errors';
 import {
   callStream, doorStream, lobbyStream, MAX_CALL_PARTICIPANTS, type CallEvent, type CallParticipant, type CallPush, type CallReplies, type CallState, type CallSummary,
-  type LobbyEvent, type TrackSource,
+  type LobbyEvent,
 } from '../../../shared/calls';
 import type { Card } from '../../../shared/cards';
 import { chatStream, type Message } from '../../../shared/messenger';
-import { MediaError, type PeerEvent, type PeerMedia, type PublishedTrack, type SubscribedTrack } from '../../../sfu/engine';
+import type { PeerEvent } from '../../../sfu/engine';
 import type { Services } from '../../services';
 import type { Unit } from '../../db/unit';
 import { sql, type Queryable } from '../../db/pool';
@@ -15,7 +15,7 @@ import { enforce } from '../people/actions';
 import { findChat, findMessage, insertMessage, memberRole } from '../chats/repo';
 import { postCard, recordChanged } from '../commands/cards';
 import { streamChannel } from '../streams';
-import { availability } from './engine';
+import { availability, guard } from './engine';
 import { callNode, type CallSocket, type LocalParticipant } from './node';
 import { canAdmit, canJoinCall, canUseCall } from './policy';
 import * as repo from './repo';
@@ -31,7 +31,7 @@ import * as repo from './repo';
 export const DROP_GRACE_MS = 8_000;
 
 type Emit<E extends { type: string; payload: unknown }> = (u: Unit, stream: string, event: E, actorId: string | null) => Promise<unknown>;
-const emitCall: Emit<CallEvent> = (u, stream, e, actorId) => u.emit(stream, e.type, e.payload, actorId);
+export const emitCall: Emit<CallEvent> = (u, stream, e, actorId) => u.emit(stream, e.type, e.payload, actorId);
 const emitLobby: Emit<LobbyEvent> = (u, stream, e, actorId) => u.emit(stream, e.type, e.payload, actorId);
 
 /** The card a call shows in its chat: status, planned time, and when it ran with how many. */
@@ -48,35 +48,8 @@ export function callCard(c: repo.CallRow): Card {
   };
 }
 
-/** A media engine failure as the protocol's typed error. */
-export function mediaFailure(err: unknown): never {
-  if (err instanceof MediaError) {
-    switch (err.code) {
-      case 'bad_sdp':
-        throw new AppError('bad_request', `The media server refused this session description: ${err.message}`);
-      case 'gone':
-        throw new AppError('conflict', 'Your media session ended (the media server restarted?): join the call again');
-      case 'timeout':
-        throw new AppError('unavailable', 'The media server did not answer in time: try again');
-      case 'unavailable':
-        throw new AppError('unavailable', `Video is unavailable: ${err.message}`);
-      default:
-        throw new AppError('unavailable', `The media server failed: ${err.message}`);
-    }
-  }
-  throw err;
-}
-
-async function guard<T>(work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (err) {
-    return mediaFailure(err);
-  }
-}
-
 /** The call, and the actor's role in its chat (null for guests and non-members); not_found for forged ids. */
-async function callAndRole(q: Queryable, actor: Actor, callId: string) {
+export async function callAndRole(q: Queryable, actor: Actor, callId: string) {
   const call = await repo.findCall(q, callId);
   // A guest asking about any other call learns nothing, not even that it exists.
   if (!call || (actor.role === 'guest' && grantedCall(actor) !== callId)) throw new AppError('not_found', 'No such call');
@@ -421,109 +394,6 @@ export async function socketClosed(svc: Services, connId: string, code: number):
     if (code === 4403) drop();
     else l.grace = setTimeout(drop, DROP_GRACE_MS);
   }
-}
-
-// Signalling: only through the participant this socket holds.
-
-async function ownPeer(svc: Services, actor: Actor, socket: CallSocket, callId: string, checkDb: boolean): Promise<{ l: LocalParticipant; peer: PeerMedia }> {
-  const held = callNode(svc).ofSocket(socket.id, callId).find((l) => l.peer);
-  if (!held?.peer) {
-    // Tell forged or foreign ids apart from "not joined here" without saying more than the actor may know.
-    const { call, role } = await callAndRole(svc.db, actor, callId);
-    enforce(canJoinCall(actor, call, role), 'signal in this call');
-    throw new AppError('conflict', 'Join the call first (call_join) on this connection');
-  }
-  if (checkDb) {
-    const p = await repo.findParticipant(svc.db, held.participantId);
-    if (!p || p.state !== 'joined') {
-      await callNode(svc).release(svc, held.participantId);
-      throw new AppError('conflict', 'You are no longer in this call: join it again');
-    }
-  }
-  return { l: held, peer: held.peer };
-}
-
-/** Cheap checks of an SDP before the engine sees it: the shape of a session description, and the mids. */
-function checkSdp(sdp: string, mids: string[] = []): void {
-  if (!/^v=0\r?\n/.test(sdp) || !/\r?\nm=(audio|video|application) /.test(sdp)) {
-    throw new AppError('bad_request', 'Not a session description (SDP): it must start with v=0 and have media sections', { fields: { sdp: 'malformed' } });
-  }
-  for (const mid of mids) {
-    if (!new RegExp(`\\r?\\na=mid:${mid.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\r?\\n`).test(sdp + '\n')) {
-      throw new AppError('bad_request', `The offer has no m-line with mid ${mid}`, { fields: { tracks: 'unknown mid' } });
-    }
-  }
-}
-
-export async function publish(svc: Services, actor: Actor, socket: CallSocket, input: { callId: string; sdp: string; tracks: PublishedTrack[] }) {
-  const mids = input.tracks.map((t) => t.mid);
-  if (new Set(mids).size !== mids.length) throw new AppError('bad_request', 'Each track needs its own mid', { fields: { tracks: 'duplicate mid' } });
-  checkSdp(input.sdp, mids);
-  const { l, peer } = await ownPeer(svc, actor, socket, input.callId, true);
-  const { answerSdp } = await guard(peer.publish(input.sdp, input.tracks));
-  await svc.write(async (u) => {
-    await repo.updateFlags(u.tx, l.participantId, { published: true, tracks: input.tracks });
-    const row = (await repo.findParticipant(u.tx, l.participantId))!;
-    await emitCall(u, callStream(input.callId), { type: 'call_updated', payload: { participant: repo.toParticipant(row) } }, actor.id);
-  });
-  return { sdp: answerSdp };
-}
-
-const toTracks = (tracks: SubscribedTrack[]) =>
-  tracks.map((t) => ({ mid: t.mid, participantId: t.peerId, kind: t.kind, source: t.source as TrackSource }));
-
-export async function subscribe(svc: Services, actor: Actor, socket: CallSocket, input: { callId: string; participantIds: string[] }) {
-  const { l, peer } = await ownPeer(svc, actor, socket, input.callId, true);
-  // Only people in this call who publish, never oneself: ids that left meanwhile (or never were) are dropped.
-  const present = new Set((await repo.participantsOf(svc.db, input.callId, ['joined'])).filter((p) => p.published).map((p) => p.id));
-  const wanted = [...new Set(input.participantIds)].filter((id) => id !== l.participantId && present.has(id));
-  const offer = await guard(peer.subscribe(wanted));
-  return offer ? { sdp: offer.offerSdp, tracks: toTracks(offer.tracks) } : { sdp: null, tracks: [] };
-}
-
-export async function answer(svc: Services, actor: Actor, socket: CallSocket, input: { callId: string; sdp: string }) {
-  checkSdp(input.sdp);
-  const { peer } = await ownPeer(svc, actor, socket, input.callId, false);
-  await guard(peer.answer(input.sdp));
-  return {};
-}
-
-export async function ice(
-  svc: Services,
-  actor: Actor,
-  socket: CallSocket,
-  input: { callId: string; leg: 'publisher' | 'subscriber'; candidate: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null } | null },
-) {
-  if (input.candidate && input.candidate.candidate !== '' && !/^(a=)?candidate:\S+ \d+ (udp|tcp|UDP|TCP) \d+ \S+ \d+ typ (host|srflx|prflx|relay)\b/.test(input.candidate.candidate)) {
-    throw new AppError('bad_request', 'Not an ICE candidate', { fields: { candidate: 'malformed' } });
-  }
-  const { peer } = await ownPeer(svc, actor, socket, input.callId, false);
-  await guard(peer.trickle(input.leg, input.candidate));
-  return {};
-}
-
-export async function restart(svc: Services, actor: Actor, socket: CallSocket, callId: string) {
-  const { peer } = await ownPeer(svc, actor, socket, callId, true);
-  const offer = await guard(peer.restartSubscriber());
-  return { sdp: offer.offerSdp, tracks: toTracks(offer.tracks) };
-}
-
-/** Microphone, camera, screen and raised hand, as the others see them. */
-export async function update(
-  svc: Services,
-  actor: Actor,
-  socket: CallSocket,
-  input: { callId: string; audio?: boolean; video?: boolean; screen?: boolean; hand?: boolean },
-) {
-  const { l } = await ownPeer(svc, actor, socket, input.callId, false);
-  await svc.write(async (u) => {
-    const p = await repo.findParticipant(u.tx, l.participantId, true);
-    if (!p || p.state !== 'joined') throw new AppError('conflict', 'You are no longer in this call: join it again');
-    await repo.updateFlags(u.tx, l.participantId, { audio: input.audio, video: input.video, screen: input.screen, hand: input.hand });
-    const row = (await repo.findParticipant(u.tx, l.participantId))!;
-    await emitCall(u, callStream(input.callId), { type: 'call_updated', payload: { participant: repo.toParticipant(row) } }, actor.id);
-  });
-  return {};
 }
 
 /** Let a waiting guest in, or turn them away: a colleague who is in the call. */

@@ -11,6 +11,7 @@ type Family = {
   call_answer: Handler<'call_answer'>;
   call_ice: Handler<'call_ice'>;
   call_restart: Handler<'call_restart'>;
+  call_quality: Handler<'call_quality'>;
   call_update: Handler<'call_update'>;
   call_leave: Handler<'call_leave'>;
   call_admit: Handler<'call_admit'>;
@@ -28,6 +29,7 @@ export const callHandlers: Family = {
   call_answer: async ({ svc }, ws, msg) => calls.answer(svc, ws.getUserData().actor, callSocket(ws), msg),
   call_ice: async ({ svc }, ws, msg) => calls.ice(svc, ws.getUserData().actor, callSocket(ws), msg),
   call_restart: async ({ svc }, ws, msg) => calls.restart(svc, ws.getUserData().actor, callSocket(ws), msg.callId),
+  call_quality: async ({ svc }, ws, msg) => calls.quality(svc, ws.getUserData().actor, callSocket(ws), msg),
   call_update: async ({ svc }, ws, msg) => calls.update(svc, ws.getUserData().actor, callSocket(ws), msg),
   call_leave: async ({ svc }, ws, msg) => {
     await calls.leaveCall(svc, ws.getUserData().actor, callSocket(ws), msg.callId);

@@ -9,6 +9,7 @@
  * Signalling goes only through the hub's realtime requests (never to the media server): see
  * shared/calls.ts. The pure decisions (state, layout, speaker, when to restart) are in model.ts.
  */
+import { LayerChoice, type VideoQuality } from './quality';
 import { callStream, doorStream, lobbyStream, type CallPush, type CallReplies, type IceServer, type TrackSource } from '$shared/calls';
 import type { StreamEvent } from '$shared/types';
 import { RealtimeError, type RealtimeClient } from '../realtime/socket';
@@ -56,6 +57,11 @@ export interface InboundSample {
   bytesReceived: number;
 }
 
+/** The camera's simulcast layers: 640×360 (the capture size) and 320×180. */
+const CAMERA_LAYERS: RTCRtpEncodingParameters[] = [
+  { rid: 'h', maxBitrate: 700_000 },
+  { rid: 'l', scaleResolutionDownBy: 2, maxBitrate: 150_000 },
+];
 const TICK_MS = 1_000;
 const LEVELS_MS = 400;
 const REJOIN_BACKOFF_MS = [500, 1_000, 2_000, 4_000, 8_000];
@@ -105,6 +111,8 @@ export class CallSession {
   /** Candidates gathered before the hub has the leg's description are held and sent after. */
   private held: Record<'publisher' | 'subscriber', (RTCIceCandidateInit | null)[] | null> = { publisher: [], subscriber: [] };
   private received: ReceivedTrack[] = [];
+  /** Which layer of each received camera is asked for (large tiles high, thumbnails low). */
+  private layers = new LayerChoice();
   private subSignature = '';
   private legs: Record<'publisher' | 'subscriber', LegWatch> = { publisher: healthyLeg(), subscriber: healthyLeg() };
 
@@ -194,8 +202,8 @@ export class CallSession {
     const constraints: MediaStreamConstraints =
       kind === 'audio'
         ? { audio: deviceId ? { deviceId: { exact: deviceId } } : true }
-        : // 360p: the media server forwards every camera to everyone (N×(N−1) streams, no simulcast layers
-          // from us), so a modest camera keeps a 10-person grid within an ordinary uplink and CPU.
+        : // 360p (and a 180p layer, see CAMERA_LAYERS): the media server forwards every camera to everyone
+          // (N×(N−1) streams), so a modest camera keeps a 10-person grid within an ordinary uplink and CPU.
           { video: { ...(deviceId ? { deviceId: { exact: deviceId } } : {}), width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 24 } } };
     const stream = await navigator.mediaDevices.getUserMedia(constraints);
     const track = kind === 'audio' ? stream.getAudioTracks()[0] : stream.getVideoTracks()[0];
@@ -544,7 +552,9 @@ export class CallSession {
     const pc = this.newConnection('publisher');
     this.pub = pc;
     this.micTx = pc.addTransceiver(this.micTrack ?? 'audio', { direction: 'sendonly' });
-    this.camTx = pc.addTransceiver('video', { direction: 'sendonly' });
+    // The camera in two layers (simulcast, highest first as the media server expects): receivers showing it
+    // as a thumbnail take the half-size one. A browser that cannot simulcast sends the first layer only.
+    this.camTx = pc.addTransceiver('video', { direction: 'sendonly', sendEncodings: CAMERA_LAYERS });
     if (this.camTrack) await this.camTx.sender.replaceTrack(this.camTrack);
     if (this.micTrack) this.micTrack.enabled = this.micOn;
     this.screenTx = null;
@@ -743,6 +753,32 @@ export class CallSession {
     await this.client.request({ type: 'call_answer', callId: this.callId, sdp: pc.localDescription!.sdp });
     this.flushIce('subscriber');
     this.rebuildRemote();
+    // Cameras newly received start at the top layer: ask again for what the stage wants.
+    this.layers.forget();
+    void this.applyLayers();
+  }
+
+  /** The layer each other participant's camera is wanted at; asked of the server as it changes. */
+  setQualities(qualities: Map<string, VideoQuality>): void {
+    this.layers.want(qualities);
+    void this.applyLayers();
+  }
+
+  private applyLayers(): Promise<void> {
+    const epoch = this.epoch;
+    const run = async () => {
+      if (epoch !== this.epoch || this.phase !== 'joined' || !this.sub) return;
+      const cameras = this.received.filter((t) => t.kind === 'video' && t.source === 'camera').map((t) => t.participantId);
+      for (const r of this.layers.pending(cameras)) {
+        await this.client.request({ type: 'call_quality', callId: this.callId, participantIds: r.participantIds, quality: r.quality });
+        this.layers.sentAs(r.participantIds, r.quality);
+        this.note(`call_quality ${r.quality} [${r.participantIds.join(',')}]`);
+      }
+    };
+    // Behind the subscription changes, so a layer is asked for a stream the server already sends.
+    const p = this.subChain.then(run);
+    this.subChain = p.catch((e) => this.log('calls: choosing a video layer failed', e));
+    return p.catch(() => {});
   }
 
   /** Group the receiving leg's live tracks by participant and slot (new streams only where tracks changed). */
