@@ -259,7 +259,14 @@ describe.skipIf(!haveChromium || !haveJanus)(`a video call on Janus (browser)${c
     await benRow.and(ann.locator('[data-hand=false][data-audio=true]')).waitFor();
     await ann.getByTestId('call-layout').click();
     await ann.locator('[data-testid=call-stage][data-layout=speaker] [data-testid=call-main] [data-testid=call-tile]').waitFor();
+    // Simulcast: cameras are sent in two layers; in the speaker layout the strip's cameras are asked for
+    // at the small one, and the grid of three wide tiles takes everyone at the top layer again.
+    const layers = () => ann.evaluate(() => (window as any).__artelCall.connections().publisher.getSenders().find((s: RTCRtpSender) => s.track?.kind === 'video')?.getParameters().encodings.map((e: RTCRtpEncodingParameters) => e.rid));
+    expect(await layers()).toEqual(['h', 'l']);
+    const asked = () => ann.evaluate(() => ((window as any).__artelCall.trace as string[]).filter((l) => l.includes('call_quality')).map((l) => l.slice(13)));
+    await expect.poll(asked).toContainEqual(expect.stringMatching(/^call_quality low \[/));
     await ann.getByTestId('call-layout').click();
+    await expect.poll(async () => (await asked()).at(-1)).toMatch(/^call_quality high \[/);
     // The chat beside the call is the chat itself: a message written there reaches the chat.
     await ben.getByTestId('call-chat-toggle').click();
     const panel = ben.locator('[data-testid=call-panel][data-panel=chat]');
