@@ -9,7 +9,13 @@
  * Signalling goes only through the hub's realtime requests (never to the media server): see
  * shared/calls.ts. The pure decisions (state, layout, speaker, when to restart) are in model.ts.
  */
+import { LocalMedia, mediaErrorName, type DeviceLists } from './local.svelte';
 import { LayerChoice, type VideoQuality } from './quality';
+
+export { mediaErrorName, type DeviceLists } from './local.svelte';
+import { audioLevels, inboundSamples, LevelMeter, outboundSamples, type InboundSample, type OutboundSample } from './stats';
+
+export type { InboundSample, OutboundSample } from './stats';
 import { callStream, doorStream, lobbyStream, type CallPush, type CallReplies, type IceServer, type TrackSource } from '$shared/calls';
 import type { StreamEvent } from '$shared/types';
 import { RealtimeError, type RealtimeClient } from '../realtime/socket';
@@ -33,28 +39,12 @@ export type CallPhase =
 /** A participant's received media, one stream per slot. */
 export type RemoteMedia = Partial<Record<MediaSlot, MediaStream>>;
 
-export interface DeviceLists {
-  audioinput: MediaDeviceInfo[];
-  videoinput: MediaDeviceInfo[];
-  audiooutput: MediaDeviceInfo[];
-}
-
 export interface SessionOptions {
   client: RealtimeClient;
   callId: string;
   /** A guest follows `call:<id>` only once admitted (and waits on `lobby:<id>` before). */
   guest: boolean;
   log?: (message: string, detail?: unknown) => void;
-}
-
-/** One received track's counters, for tests and the connection-quality readout. */
-export interface InboundSample {
-  participantId: string;
-  source: TrackSource;
-  kind: 'audio' | 'video';
-  framesDecoded: number;
-  totalAudioEnergy: number;
-  bytesReceived: number;
 }
 
 /** The camera's simulcast layers: 640×360 (the capture size) and 320×180. */
@@ -74,19 +64,9 @@ export class CallSession {
   error = $state('');
   unavailableCode = $state<string | null>(null);
 
-  micOn = $state(true);
-  camOn = $state(true);
   screenOn = $state(false);
   handUp = $state(false);
-  /** The camera preview (video only, so the page never plays its own microphone). */
-  preview = $state.raw<MediaStream | null>(null);
   screenPreview = $state.raw<MediaStream | null>(null);
-  devices = $state.raw<DeviceLists>({ audioinput: [], videoinput: [], audiooutput: [] });
-  micId = $state<string>('');
-  camId = $state<string>('');
-  speakerId = $state<string>('');
-  /** What the browser refused (no camera, permission denied…), shown next to the controls. */
-  deviceProblem = $state('');
 
   remote = $state.raw<Record<string, RemoteMedia>>({});
   speaking = $state.raw<string[]>([]);
@@ -98,9 +78,9 @@ export class CallSession {
   private readonly client: RealtimeClient;
   private readonly log: (message: string, detail?: unknown) => void;
 
-  private micTrack: MediaStreamTrack | null = null;
-  private camTrack: MediaStreamTrack | null = null;
   private screenTrack: MediaStreamTrack | null = null;
+  /** The camera and microphone, their devices and preview. */
+  readonly local: LocalMedia;
 
   private iceServers: IceServer[] = [];
   private pub: RTCPeerConnection | null = null;
@@ -131,7 +111,7 @@ export class CallSession {
   private tick: ReturnType<typeof setInterval> | null = null;
   private levels: ReturnType<typeof setInterval> | null = null;
   private readonly tracker = new SpeakerTracker();
-  private readonly energy = new Map<string, { energy: number; duration: number }>();
+  private readonly meter = new LevelMeter();
   private readonly talking = new Set<string>();
   private readonly streamCache = new Map<string, { ids: string; stream: MediaStream }>();
   /** The last signalling steps, newest last (browser tests print it when media does not arrive). */
@@ -147,6 +127,7 @@ export class CallSession {
     this.callId = opts.callId;
     this.guest = opts.guest;
     this.log = opts.log ?? ((m, d) => console.warn(m, d ?? ''));
+    this.local = new LocalMedia(this.log);
   }
 
   private note(line: string): void {
@@ -154,160 +135,59 @@ export class CallSession {
     if (this.trace.length > 200) this.trace.splice(0, this.trace.length - 200);
   }
 
-  // ---- devices ----
+  // ---- devices (held by `local`; these change what is sent too) ----
 
   /** Ask for the camera and microphone (for the preview before joining) and list the devices. */
   prepare(): Promise<void> {
-    this.preparing ??= (async () => {
-      await this.openLocal();
-      await this.refreshDevices();
-      navigator.mediaDevices?.addEventListener?.('devicechange', this.onDeviceChange);
-    })();
-    return this.preparing;
-  }
-
-  /** The devices being opened: joining waits for them (a quick click must not publish without a camera). */
-  private preparing: Promise<void> | null = null;
-
-  private onDeviceChange = () => void this.refreshDevices();
-
-  private async openLocal(): Promise<void> {
-    if (!navigator.mediaDevices?.getUserMedia) {
-      this.deviceProblem = 'no-media';
-      this.micOn = this.camOn = false;
-      return;
-    }
-    const problems: string[] = [];
-    if (this.micOn && !this.micTrack) {
-      try {
-        this.micTrack = await this.getTrack('audio', this.micId);
-      } catch (e) {
-        problems.push(mediaErrorName(e));
-        this.micOn = false;
-      }
-    }
-    if (this.camOn && !this.camTrack) {
-      try {
-        this.camTrack = await this.getTrack('video', this.camId);
-      } catch (e) {
-        problems.push(mediaErrorName(e));
-        this.camOn = false;
-      }
-    }
-    this.deviceProblem = problems[0] ?? '';
-    this.updatePreview();
-  }
-
-  private async getTrack(kind: 'audio' | 'video', deviceId: string): Promise<MediaStreamTrack> {
-    const constraints: MediaStreamConstraints =
-      kind === 'audio'
-        ? { audio: deviceId ? { deviceId: { exact: deviceId } } : true }
-        : // 360p (and a 180p layer, see CAMERA_LAYERS): the media server forwards every camera to everyone
-          // (N×(N−1) streams), so a modest camera keeps a 10-person grid within an ordinary uplink and CPU.
-          { video: { ...(deviceId ? { deviceId: { exact: deviceId } } : {}), width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 24 } } };
-    const stream = await navigator.mediaDevices.getUserMedia(constraints);
-    const track = kind === 'audio' ? stream.getAudioTracks()[0] : stream.getVideoTracks()[0];
-    if (!track) throw new Error('no track');
-    const id = track.getSettings().deviceId;
-    if (id) {
-      if (kind === 'audio') this.micId = id;
-      else this.camId = id;
-    }
-    return track;
-  }
-
-  async refreshDevices(): Promise<void> {
-    try {
-      const all = await navigator.mediaDevices.enumerateDevices();
-      this.devices = {
-        audioinput: all.filter((d) => d.kind === 'audioinput'),
-        videoinput: all.filter((d) => d.kind === 'videoinput'),
-        audiooutput: all.filter((d) => d.kind === 'audiooutput'),
-      };
-    } catch (e) {
-      this.log('calls: cannot list devices', e);
-    }
-  }
-
-  private updatePreview(): void {
-    this.preview = this.camTrack ? new MediaStream([this.camTrack]) : null;
+    return this.local.prepare();
   }
 
   /** Microphone on or off (muting keeps the track, so unmuting is instant). */
   async setMic(on: boolean): Promise<void> {
-    if (on && !this.micTrack) {
-      try {
-        this.micTrack = await this.getTrack('audio', this.micId);
-        await this.micTx?.sender.replaceTrack(this.micTrack);
-        this.deviceProblem = '';
-      } catch (e) {
-        this.deviceProblem = mediaErrorName(e);
-        return;
-      }
-    }
-    if (this.micTrack) this.micTrack.enabled = on;
-    this.micOn = on;
-    await this.tellState({ audio: on });
+    if (await this.local.setMic(on, this.micTx?.sender)) await this.tellState({ audio: on });
   }
 
   /** Camera on or off (off releases the camera, so its light goes out). */
   async setCamera(on: boolean): Promise<void> {
-    if (on) {
-      if (!this.camTrack) {
-        try {
-          this.camTrack = await this.getTrack('video', this.camId);
-          this.deviceProblem = '';
-        } catch (e) {
-          this.deviceProblem = mediaErrorName(e);
-          return;
-        }
-      }
-      await this.camTx?.sender.replaceTrack(this.camTrack);
-    } else {
-      await this.camTx?.sender.replaceTrack(null);
-      this.camTrack?.stop();
-      this.camTrack = null;
-    }
-    this.camOn = on;
-    this.updatePreview();
-    await this.tellState({ video: on });
+    if (await this.local.setCamera(on, this.camTx?.sender)) await this.tellState({ video: on });
   }
 
-  /** Another microphone: the new track replaces the old one on the sender, no renegotiation. */
-  async chooseMic(deviceId: string): Promise<void> {
-    this.micId = deviceId;
-    if (!this.micTrack) return;
-    try {
-      const track = await this.getTrack('audio', deviceId);
-      track.enabled = this.micOn;
-      await this.micTx?.sender.replaceTrack(track);
-      this.micTrack.stop();
-      this.micTrack = track;
-      this.deviceProblem = '';
-    } catch (e) {
-      this.deviceProblem = mediaErrorName(e);
-    }
+  /** Another microphone or camera: the new track replaces the old one on the sender, no renegotiation. */
+  chooseMic(deviceId: string): Promise<void> {
+    return this.local.chooseMic(deviceId, this.micTx?.sender);
   }
 
-  async chooseCamera(deviceId: string): Promise<void> {
-    this.camId = deviceId;
-    if (!this.camTrack) return;
-    try {
-      // The old camera goes first: some cameras cannot be opened twice.
-      this.camTrack.stop();
-      const track = await this.getTrack('video', deviceId);
-      await this.camTx?.sender.replaceTrack(track);
-      this.camTrack = track;
-      this.updatePreview();
-      this.deviceProblem = '';
-    } catch (e) {
-      this.deviceProblem = mediaErrorName(e);
-    }
+  chooseCamera(deviceId: string): Promise<void> {
+    return this.local.chooseCamera(deviceId, this.camTx?.sender);
   }
 
-  /** The output device for received audio (the page's audio elements follow `speakerId`). */
   chooseSpeaker(deviceId: string): void {
-    this.speakerId = deviceId;
+    this.local.speakerId = deviceId;
+  }
+
+  get micOn(): boolean {
+    return this.local.micOn;
+  }
+  get camOn(): boolean {
+    return this.local.camOn;
+  }
+  get preview(): MediaStream | null {
+    return this.local.preview;
+  }
+  get devices(): DeviceLists {
+    return this.local.devices;
+  }
+  get micId(): string {
+    return this.local.micId;
+  }
+  get camId(): string {
+    return this.local.camId;
+  }
+  get speakerId(): string {
+    return this.local.speakerId;
+  }
+  get deviceProblem(): string {
+    return this.local.deviceProblem;
   }
 
   // ---- joining ----
@@ -318,7 +198,7 @@ export class CallSession {
     this.phase = 'joining';
     this.error = '';
     this.leaving = false;
-    await this.preparing?.catch(() => {});
+    await this.local.ready();
     if (this.leaving) return;
     this.watchSocket();
     if (!this.guest) {
@@ -333,7 +213,7 @@ export class CallSession {
     let reply: CallReplies['call_join'];
     try {
       reply = await this.client.request({
-        type: 'call_join', callId: this.callId, audio: this.micOn && !!this.micTrack, video: this.camOn && !!this.camTrack,
+        type: 'call_join', callId: this.callId, audio: this.local.micOn && !!this.local.micTrack, video: this.local.camOn && !!this.local.camTrack,
         ...(rejoin ? { rejoin } : {}),
       });
     } catch (e) {
@@ -551,12 +431,13 @@ export class CallSession {
     this.pub?.close();
     const pc = this.newConnection('publisher');
     this.pub = pc;
-    this.micTx = pc.addTransceiver(this.micTrack ?? 'audio', { direction: 'sendonly' });
+    const { micTrack, camTrack } = this.local;
+    this.micTx = pc.addTransceiver(micTrack ?? 'audio', { direction: 'sendonly' });
     // The camera in two layers (simulcast, highest first as the media server expects): receivers showing it
     // as a thumbnail take the half-size one. A browser that cannot simulcast sends the first layer only.
     this.camTx = pc.addTransceiver('video', { direction: 'sendonly', sendEncodings: CAMERA_LAYERS });
-    if (this.camTrack) await this.camTx.sender.replaceTrack(this.camTrack);
-    if (this.micTrack) this.micTrack.enabled = this.micOn;
+    if (camTrack) await this.camTx.sender.replaceTrack(camTrack);
+    if (micTrack) micTrack.enabled = this.local.micOn;
     this.screenTx = null;
     if (this.screenTrack) this.screenTx = pc.addTransceiver(this.screenTrack, { direction: 'sendonly' });
     await this.negotiatePublisher(false, epoch);
@@ -601,7 +482,7 @@ export class CallSession {
       stream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
     } catch (e) {
       // Cancelled in the browser's picker: nothing to say.
-      if (mediaErrorName(e) !== 'denied') this.deviceProblem = mediaErrorName(e);
+      if (mediaErrorName(e) !== 'denied') this.local.deviceProblem = mediaErrorName(e);
       return;
     }
     const track = stream.getVideoTracks()[0];
@@ -910,27 +791,9 @@ export class CallSession {
 
   private async sampleLevels(): Promise<void> {
     const now = Date.now();
-    const levels: Record<string, number> = {};
-    const byMid = new Map(this.received.map((t) => [t.mid, t]));
-    try {
-      if (this.sub) {
-        const stats = await this.sub.getStats();
-        stats.forEach((s: Record<string, unknown>) => {
-          if (s.type !== 'inbound-rtp' || s.kind !== 'audio') return;
-          const info = byMid.get(String(s.mid ?? ''));
-          if (!info) return;
-          levels[info.participantId] = Math.max(levels[info.participantId] ?? 0, this.levelOf(`in:${info.mid}`, s));
-        });
-      }
-      if (this.pub && this.myId && this.micOn) {
-        const stats = await this.pub.getStats();
-        stats.forEach((s: Record<string, unknown>) => {
-          if (s.type === 'media-source' && s.kind === 'audio') levels[this.myId!] = this.levelOf('out', s);
-        });
-      }
-    } catch {
-      /* a connection closing under us */
-    }
+    const levels = await audioLevels(this.meter, {
+      sub: this.sub, pub: this.pub, received: this.received, me: this.myId && this.local.micOn ? this.myId : null,
+    });
     for (const id of this.talking) levels[id] = Math.max(levels[id] ?? 0, 0.1);
     this.tracker.feed(levels, now);
     const speaking = [...this.tracker.speaking(now)].sort();
@@ -938,45 +801,14 @@ export class CallSession {
     if (this.activeSpeaker !== this.tracker.active) this.activeSpeaker = this.tracker.active;
   }
 
-  private levelOf(key: string, s: Record<string, unknown>): number {
-    if (typeof s.audioLevel === 'number') return s.audioLevel;
-    const now = { energy: Number(s.totalAudioEnergy ?? 0), duration: Number(s.totalSamplesDuration ?? 0) };
-    const level = levelFromEnergy(this.energy.get(key), now);
-    this.energy.set(key, now);
-    return level;
-  }
-
   /** Counters of every received track (tests read these; a quality readout could too). */
-  async inbound(): Promise<InboundSample[]> {
-    const pc = this.sub;
-    if (!pc) return [];
-    const byMid = new Map(this.received.map((t) => [t.mid, t]));
-    const out: InboundSample[] = [];
-    (await pc.getStats()).forEach((s: Record<string, unknown>) => {
-      if (s.type !== 'inbound-rtp') return;
-      const info = byMid.get(String(s.mid ?? ''));
-      if (!info) return;
-      out.push({
-        participantId: info.participantId, source: info.source, kind: info.kind,
-        framesDecoded: Number(s.framesDecoded ?? 0), totalAudioEnergy: Number(s.totalAudioEnergy ?? 0), bytesReceived: Number(s.bytesReceived ?? 0),
-      });
-    });
-    return out;
+  inbound(): Promise<InboundSample[]> {
+    return inboundSamples(this.sub, this.received);
   }
 
   /** What the publishing leg sends, per m-line (tests print it when media does not arrive). */
-  async outbound(): Promise<{ mid: string; kind: string; bytesSent: number; framesEncoded: number; qualityLimitationReason: string }[]> {
-    const pc = this.pub;
-    if (!pc) return [];
-    const out: { mid: string; kind: string; bytesSent: number; framesEncoded: number; qualityLimitationReason: string }[] = [];
-    (await pc.getStats()).forEach((s: Record<string, unknown>) => {
-      if (s.type !== 'outbound-rtp') return;
-      out.push({
-        mid: String(s.mid ?? ''), kind: String(s.kind), bytesSent: Number(s.bytesSent ?? 0), framesEncoded: Number(s.framesEncoded ?? 0),
-        qualityLimitationReason: String(s.qualityLimitationReason ?? ''),
-      });
-    });
-    return out;
+  outbound(): Promise<OutboundSample[]> {
+    return outboundSamples(this.pub);
   }
 
   /** The two peer connections (for tests). */
@@ -1008,8 +840,7 @@ export class CallSession {
     this.phase = 'setup';
     this.myId = null;
     this.model = null;
-    this.preparing = this.openLocal();
-    await this.preparing;
+    await this.local.reopen();
   }
 
   private ended(): void {
@@ -1028,16 +859,17 @@ export class CallSession {
     this.offStream = this.offDoor = this.offLobby = this.offPush = this.offStatus = null;
     this.wasOffline = false;
     if (local) {
-      for (const t of [this.micTrack, this.camTrack, this.screenTrack]) t?.stop();
-      this.micTrack = this.camTrack = this.screenTrack = null;
-      this.preview = this.screenPreview = null;
+      this.local.release();
+      this.screenTrack?.stop();
+      this.screenTrack = null;
+      this.screenPreview = null;
       this.screenOn = false;
     }
   }
 
   /** The page goes away: leave if still in, release everything. */
   destroy(): void {
-    navigator.mediaDevices?.removeEventListener?.('devicechange', this.onDeviceChange);
+    this.local.destroy();
     if (this.phase === 'joined' || this.phase === 'reconnecting' || this.phase === 'lobby' || this.phase === 'joining') void this.leave();
     else this.teardown(true);
   }
@@ -1046,15 +878,6 @@ export class CallSession {
 /** The DTLS fingerprint of a description (a different one means a different peer on the other end). */
 function fingerprint(sdp: string | undefined): string {
   return /a=fingerprint:(\S+ \S+)/.exec(sdp ?? '')?.[1] ?? '';
-}
-
-/** A getUserMedia/getDisplayMedia failure as a short code the page translates. */
-export function mediaErrorName(e: unknown): string {
-  const name = (e as { name?: string } | null)?.name ?? '';
-  if (name === 'NotAllowedError' || name === 'SecurityError') return 'denied';
-  if (name === 'NotFoundError' || name === 'OverconstrainedError') return 'missing';
-  if (name === 'NotReadableError' || name === 'AbortError') return 'busy';
-  return 'failed';
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
