@@ -81,6 +81,14 @@ const Schema = z.object({
         .max(10),
     )
     .optional(),
+  /** A TURN server sharing a secret with the hub (coturn's use-auth-secret): credentials minted per join. */
+  TURN_URLS: z
+    .string()
+    .transform((v) => v.split(',').map((u) => u.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^turns?:\S+$/, 'each url must start with turn: or turns:')).min(1).max(5))
+    .optional(),
+  TURN_SECRET: z.string().min(16, 'must be at least 16 characters').max(200).optional(),
+  TURN_TTL_HOURS: z.coerce.number().int().min(1).max(168).default(12),
   CALL_LINK_DAYS: z.coerce.number().int().min(1).max(90).default(7),
   DOC_UPDATE_MAX_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   DOC_MAX_BYTES: z.coerce.number().int().min(4096).max(1024 * 1024 * 1024).default(20 * 1024 * 1024),
@@ -139,6 +147,8 @@ export interface Config {
   stunUrl: string | null;
   /** STUN/TURN servers browsers use; default: STUN_URL alone, or none on a LAN. */
   iceServers: { urls: string | string[]; username?: string; credential?: string }[];
+  /** A TURN server for browsers that cannot reach the media server directly, with short-lived credentials. */
+  turn: { urls: string[]; secret: string; ttlSeconds: number } | null;
   /** How long a guest's link to a call stays valid. */
   callLinkDays: number;
   /** Largest Yjs update one client may send in one message (bytes). */
@@ -171,6 +181,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(variable, `${issue.message} (got ${JSON.stringify(picked[variable] ?? '')})`);
   }
   const c = parsed.data;
+  if (!!c.TURN_URLS !== !!c.TURN_SECRET) {
+    throw new ConfigError(c.TURN_URLS ? 'TURN_SECRET' : 'TURN_URLS', 'TURN_URLS and TURN_SECRET go together (a TURN server with a shared secret)');
+  }
   const publicUrl = (c.PUBLIC_URL ?? `http://${c.HOST === '0.0.0.0' ? '127.0.0.1' : c.HOST}:${c.PORT}`).replace(/\/+$/, '');
   const origin = new URL(publicUrl);
   if (origin.pathname !== '/' && origin.pathname !== '') {
@@ -210,6 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicIp: c.PUBLIC_IP ?? null,
     stunUrl: c.STUN_URL ?? null,
     iceServers: c.ICE_SERVERS ?? (c.STUN_URL ? [{ urls: c.STUN_URL }] : []),
+    turn: c.TURN_URLS && c.TURN_SECRET ? { urls: c.TURN_URLS, secret: c.TURN_SECRET, ttlSeconds: c.TURN_TTL_HOURS * 3600 } : null,
     callLinkDays: c.CALL_LINK_DAYS,
     docUpdateMaxBytes: c.DOC_UPDATE_MAX_BYTES,
     docMaxBytes: c.DOC_MAX_BYTES,

@@ -106,7 +106,9 @@ describe.skipIf(Boolean(why))(`calls on a real Janus, two hub nodes${why ? ` (sk
     // Shared secrets, so that node B reaches the Janus node A supervises.
     const env = { JANUS_API_SECRET: randomBytes(16).toString('hex'), JANUS_ADMIN_KEY: randomBytes(16).toString('hex') };
     a = await startTestHub({ db, redisUrl, nodeId: 'node-a', env, media: { mode: 'auto', wsPort, rtpPorts: [rtpBase, rtpBase + 49] } });
-    b = await startTestHub({ db, redisUrl, nodeId: 'node-b', env, media: { mode: 'auto', url: `ws://127.0.0.1:${wsPort}` } });
+    // Node B also names a TURN server sharing a secret: its joins carry credentials of their own.
+    const turnEnv = { TURN_URLS: 'turn:turn.example.test:3478', TURN_SECRET: 'turn-shared-secret-for-tests' };
+    b = await startTestHub({ db, redisUrl, nodeId: 'node-b', env: { ...env, ...turnEnv }, media: { mode: 'auto', url: `ws://127.0.0.1:${wsPort}` } });
     for (const hub of [a, b]) {
       for (let i = 0; i < 150 && !hub.artel.svc.media.status().state.startsWith('ready'); i++) await new Promise((r) => setTimeout(r, 200));
       expect(hub.artel.svc.media.status()).toMatchObject({ state: 'ready' });
@@ -194,6 +196,9 @@ describe.skipIf(Boolean(why))(`calls on a real Janus, two hub nodes${why ? ` (sk
     const j = await ben.request({ type: 'call_join', callId, audio: false, video: true });
     expect(j.status).toBe('joined');
     benId = j.participantId;
+    // Short-lived TURN credentials for this participant alone (node A, without TURN, gave none).
+    expect(j.iceServers).toEqual([{ urls: ['turn:turn.example.test:3478'], username: expect.stringMatching(new RegExp(`^\\d{10}:${benId}$`)), credential: expect.any(String) }]);
+    expect(Number(j.iceServers[0].username.split(':')[0]) * 1000).toBeGreaterThan(Date.now() + 11 * 3600_000);
     const annSeen = j.state.participants.find((p: any) => p.id === annId);
     expect(annSeen).toMatchObject({ name: 'Ann', published: true, hand: true });
     // Ids that are not in this call are dropped, oneself too.

@@ -19,6 +19,7 @@ import { availability, guard } from './engine';
 import { callNode, type CallSocket, type LocalParticipant } from './node';
 import { canAdmit, canJoinCall, canUseCall } from './policy';
 import * as repo from './repo';
+import { iceServersFor } from './turn';
 
 /**
  * Calls: the hub's side. State (calls, participants, lobby) is in PostgreSQL and every change is an
@@ -250,7 +251,7 @@ export async function joinCall(svc: Services, actor: Actor, socket: CallSocket, 
   }
   hold(svc, { participantId, callId: call.id, userId: actor.id, socket, peer });
   svc.log.info('call joined', { call: call.id, participant: participantId, user: actor.id, guest: actor.role === 'guest' });
-  return { status: 'joined', participantId, state: await callState(svc, svc.db, call.id, actor), iceServers: svc.config.iceServers };
+  return { status: 'joined', participantId, state: await callState(svc, svc.db, call.id, actor), iceServers: iceServersFor(svc.config, participantId) };
 }
 
 const sqlName = (userId: string) => sql`SELECT name FROM users WHERE id = ${userId}`;
