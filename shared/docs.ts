@@ -6,6 +6,11 @@ export const DOC_LIMITS = {
   pageTitleMax: 200,
   /** Pages one space may hold (deleted ones included until they are purged). */
   pagesPerSpaceMax: 5000,
+  versionNameMax: 120,
+  /** Automatic versions kept per page (named ones are kept until deleted with the page). */
+  autoVersionsKept: 50,
+  /** At most one automatic version per page in this many minutes. */
+  autoVersionMinutes: 10,
 } as const;
 
 /** A knowledge-base space: the company's (groupId null) or a workgroup's. */
@@ -58,6 +63,21 @@ export const RenamePageBody = z.object({ title: pageTitle }).strict();
 
 /** POST /api/docs/pages/:id/move: under `parentId` (null: top level) at `index` among the new siblings (default: last). */
 export const MovePageBody = z.object({ parentId: uuid.nullable(), index: index.optional() }).strict();
+
+/** A saved state of a page: named by someone, or automatic (`name` null). */
+export interface DocVersion {
+  id: string;
+  pageId: string;
+  name: string | null;
+  /** Why an automatic version was taken: while editing, or just before a restore. */
+  reason: 'named' | 'auto' | 'before_restore';
+  bytes: number;
+  createdBy: string | null;
+  createdAt: string;
+}
+
+/** POST /api/docs/pages/:id/versions: save the page as it is now, under a name. */
+export const CreateVersionBody = z.object({ name: z.string().trim().min(1).max(DOC_LIMITS.versionNameMax) }).strict();
 
 /** Message types of the y-websocket protocol at /yjs/<doc> (lib0 var-uint first, then the body). */
 export const YJS_MESSAGE = {

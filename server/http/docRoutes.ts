@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { Uuid } from '../../shared/api';
-import { CreatePageBody, CreateSpaceBody, MovePageBody, RenamePageBody, RenameSpaceBody } from '../../shared/docs';
+import { CreatePageBody, CreateSpaceBody, CreateVersionBody, MovePageBody, RenamePageBody, RenameSpaceBody } from '../../shared/docs';
 import * as docs from '../domains/docs';
 import { actorOf, jsonRoute, param, query, route, type Route, type RouteContext } from './router';
 
 const spaceId = (ctx: RouteContext<unknown>) => param(Uuid, ctx.params.id, 'space');
 const pageId = (ctx: RouteContext<unknown>) => param(Uuid, ctx.params.id, 'page');
+const versionId = (ctx: RouteContext<unknown>) => param(Uuid, ctx.params.versionId, 'version');
 const SearchText = z.string().max(200);
 const Flag = z.enum(['true', 'false']).transform((v) => v === 'true');
 
@@ -50,6 +51,22 @@ export const DOC_ROUTES: Route[] = [
   route({
     method: 'DELETE', path: '/api/docs/pages/:id', access: 'session',
     handle: async (ctx) => ({ json: { page: await docs.deletePage(ctx.svc, actorOf(ctx), pageId(ctx)) } }),
+  }),
+  route({
+    method: 'GET', path: '/api/docs/pages/:id/versions', access: 'session',
+    handle: async (ctx) => ({ json: { versions: await docs.listVersions(ctx.svc, actorOf(ctx), pageId(ctx)) } }),
+  }),
+  jsonRoute({
+    method: 'POST', path: '/api/docs/pages/:id/versions', access: 'session', schema: CreateVersionBody,
+    handle: async (ctx) => ({ status: 201, json: { version: await docs.createVersion(ctx.svc, actorOf(ctx), pageId(ctx), ctx.body.name) } }),
+  }),
+  route({
+    method: 'GET', path: '/api/docs/pages/:id/versions/:versionId', access: 'session',
+    handle: async (ctx) => ({ json: await docs.getVersion(ctx.svc, actorOf(ctx), pageId(ctx), versionId(ctx)) }),
+  }),
+  route({
+    method: 'POST', path: '/api/docs/pages/:id/versions/:versionId/restore', access: 'session',
+    handle: async (ctx) => ({ json: await docs.restoreVersion(ctx.svc, actorOf(ctx), pageId(ctx), versionId(ctx)) }),
   }),
   route({
     method: 'POST', path: '/api/docs/pages/:id/restore', access: 'session',

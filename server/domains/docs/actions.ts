@@ -30,7 +30,7 @@ async function loadSpace(svc: Services, actor: Actor, spaceId: string) {
 }
 
 /** The page, its space and the facts; a page in a space the actor may not read is not found. */
-async function loadPage(svc: Services, actor: Actor, pageId: string) {
+export async function loadPage(svc: Services, actor: Actor, pageId: string) {
   enforce(canUseDocs(actor), 'use the knowledge base');
   const page = await repo.findPage(svc.db, pageId);
   if (!page) throw new AppError('not_found', 'No such page');

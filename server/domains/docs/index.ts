@@ -5,3 +5,4 @@ export { DocRoom, DOC_CLOSE, docChannel, type DocLimits, type DocPeer } from './
 export { compactDoc, docFrom, readDoc } from './storage';
 export { searchPages, type PageHit } from './search';
 export { docText } from './text';
+export { createVersion, getVersion, listVersions, restoreVersion } from './versions';

@@ -1,6 +1,7 @@
 import * as Y from 'yjs';
 import { sql, type ConnectionPool, type Queryable } from '../../db/pool';
 import { docText } from './text';
+import { autoVersion } from './versions';
 
 /**
  * Durable storage of Yjs documents: an append-only log of updates per document, numbered by the
@@ -105,8 +106,9 @@ export async function compactDoc(db: ConnectionPool, docId: string, minUpdates =
       ON CONFLICT (doc_id) DO UPDATE SET state = EXCLUDED.state, state_vector = EXCLUDED.state_vector, upto_seq = EXCLUDED.upto_seq, created_at = now()`);
     await tx.query(sql`DELETE FROM doc_updates WHERE doc_id = ${docId} AND seq <= ${upto}`);
     await tx.query(sql`UPDATE docs SET compacted_seq = ${upto}, bytes = ${state.byteLength} WHERE id = ${docId}`);
-    // The page's text for search (no row when the document is not a page).
+    // The page's text for search (no row when the document is not a page), and its history.
     await tx.query(sql`UPDATE doc_pages SET body = ${text} WHERE id = ${docId} AND body IS DISTINCT FROM ${text}`);
+    await autoVersion(tx, docId, state, upto);
     return state.byteLength;
   });
 }
