@@ -108,7 +108,8 @@ export async function startArtel(
     // Inbound SMTP after the hub, so that what a mail creates reaches live sockets; stopped before it.
     const mailIn = await startMailIn(svc);
     cleanups.push(() => mailIn.stop());
-    const online = (userId: string) => hub.presence.status(userId) === 'online';
+    // Someone away still has the app open (and its browser notifications): only offline people get digests.
+    const online = (userId: string) => hub.presence.status(userId) !== 'offline';
     const digest = setInterval(
       () => runMentionDigest(svc, online, config.mentionDigestMinutes).catch((err) => log.warn('mention digest failed', { err })),
       60_000,

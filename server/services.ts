@@ -20,8 +20,9 @@ export type ControlMessage =
   | { type: 'close_user'; userId: string; code: CloseCode; reason: string }
   | { type: 'close_session'; sessionHash: string; code: CloseCode; reason: string }
   | { type: 'revoke_stream'; userId: string; channel: string }
-  | { type: 'presence'; node: string; userId: string; online: boolean }
-  | { type: 'presence_sync'; node: string; userIds: string[] };
+  // `away`: every socket of the user on that node reports idle (absent from older nodes: active).
+  | { type: 'presence'; node: string; userId: string; online: boolean; away?: boolean }
+  | { type: 'presence_sync'; node: string; userIds: string[]; away?: string[] };
 
 /** What domain actions depend on; built once at start, passed explicitly. */
 export interface Services {

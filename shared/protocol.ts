@@ -64,6 +64,8 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
     })
     .strict(),
   z.object({ type: z.literal('presence_query'), id: requestId, userIds: z.array(z.string().uuid()).max(1000) }).strict(),
+  // This socket's page is idle (no input for a while, or hidden) or active again; sent only on change.
+  z.object({ type: z.literal('presence_set'), id: requestId, idle: z.boolean() }).strict(),
   ...messengerRequests(requestId),
   commandRequest(requestId),
   ...callRequests(requestId),
@@ -91,6 +93,7 @@ export interface ReplyPayloads extends MessengerReplies, CallReplies {
   unsubscribe: Record<string, never>;
   fetch: { events: StreamEvent[]; head: number; more: boolean };
   presence_query: { presence: Record<string, PresenceStatus> };
+  presence_set: Record<string, never>;
   command_run: CommandReply;
 }
 

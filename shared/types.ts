@@ -80,5 +80,11 @@ export type DirectoryEvent =
   | { type: 'user_updated'; payload: { user: PublicUser } }
   | { type: 'user_deactivated'; payload: { userId: string } };
 
-/** Presence of a person: online while at least one socket of theirs is open anywhere. */
-export type PresenceStatus = 'online' | 'offline';
+/**
+ * Presence of a person across every hub node: online while at least one socket of theirs is active,
+ * away while every open socket reports its page idle, offline when none is open.
+ */
+export type PresenceStatus = 'online' | 'away' | 'offline';
+
+/** Minutes without input (or with the page hidden) after which a browser reports itself idle. */
+export const IDLE_AFTER_MINUTES = 5;

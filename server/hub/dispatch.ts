@@ -7,6 +7,7 @@ import { streamAccess } from '../domains/streams/access';
 import { messengerHandlers } from './handlers/messenger';
 import { commandHandlers } from './handlers/commands';
 import { callHandlers } from './handlers/calls';
+import { presenceHandlers } from './handlers/presence';
 import { canListPeople } from '../domains/people/policy';
 import { toMe } from '../domains/people/repo';
 import { closeWith, sendFrame, type Socket } from './connection';
@@ -44,7 +45,7 @@ const handlers: { [T in ClientMessage['type']]: Handler<T> } = {
     if (c.helloTimer) clearTimeout(c.helloTimer);
     if (canListPeople(c.actor) === null) ws.subscribe(PRESENCE_TOPIC);
     // Guests are nobody's colleagues: they never show up as online.
-    if (c.actor.role !== 'guest') hub.presence.connected(c.user.id);
+    if (c.actor.role !== 'guest') hub.presence.connected(c.user.id, c.id);
     return { v: PROTOCOL_VERSION, user: toMe(c.user), serverTime: new Date().toISOString(), node: hub.svc.config.nodeId };
   },
 
@@ -101,6 +102,7 @@ const handlers: { [T in ClientMessage['type']]: Handler<T> } = {
   ...messengerHandlers,
   ...commandHandlers,
   ...callHandlers,
+  ...presenceHandlers,
 };
 
 /**

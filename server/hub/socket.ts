@@ -129,7 +129,7 @@ export function socketBehavior(hub: HubContext, registry: SocketRegistry, header
       if (c.helloTimer) clearTimeout(c.helloTimer);
       registry.remove(ws);
       for (const channel of c.channels) hub.topics.release(channel);
-      if (c.helloDone && c.actor.role !== 'guest') hub.presence.disconnected(c.user.id);
+      if (c.helloDone && c.actor.role !== 'guest') hub.presence.disconnected(c.user.id, c.id);
       // A call's participant on this socket stays a few seconds (a reconnect rejoins in its place), then drops.
       socketClosed(svc, c.id, code).catch((err) => svc.log.error('call cleanup failed', { conn: c.id, err }));
       svc.log.debug('socket closed', { conn: c.id, code });

@@ -5,6 +5,7 @@
 import { DIRECTORY_STREAM, type PresenceStatus, type PublicUser } from '$shared/types';
 import { api } from './api';
 import { applyDirectoryEvent, sortPeople } from './directory';
+import { IdleWatcher } from './idle';
 import { i18n } from './i18n/index.svelte';
 import type { RealtimeClient } from './realtime/socket';
 import { mergeSelf } from './session.svelte';
@@ -14,12 +15,15 @@ class DirectoryStore {
   presence = $state<Record<string, PresenceStatus>>({});
   loaded = $state(false);
   failed = $state(false);
-  /** How many of the listed people are online now (the feed and the people page show it). */
+  /** How many of the listed people are online now, away ones aside (the feed and the people page show it). */
   online = $derived(this.users.filter((u) => this.presence[u.id] === 'online').length);
 
   private generation = 0;
   private client: RealtimeClient | null = null;
   private stops: (() => void)[] = [];
+  /** What the current socket was last told about this page's idleness (a new socket starts active). */
+  private sentIdle = false;
+  private idle: IdleWatcher | null = null;
 
   /** Follow the directory on a realtime client (and load the list). */
   attach(client: RealtimeClient): void {
@@ -46,8 +50,27 @@ class DirectoryStore {
         // While disconnected nobody's presence is known; ask again once back.
         if (s === 'online') void this.queryPresence();
         else this.presence = {};
+        // A new socket counts as active on the hub: tell it if this page is idle.
+        this.sentIdle = false;
+        this.reportIdle();
       }),
     );
+    const idle = new IdleWatcher(() => this.reportIdle());
+    idle.start();
+    this.idle = idle;
+    this.stops.push(() => {
+      idle.stop();
+      if (this.idle === idle) this.idle = null;
+    });
+  }
+
+  /** Tell the hub whether this page is idle, only when that changed since the socket last heard it. */
+  private reportIdle(): void {
+    const client = this.client;
+    const idle = this.idle?.idle ?? false;
+    if (!client || client.status !== 'online' || idle === this.sentIdle) return;
+    this.sentIdle = idle;
+    client.request({ type: 'presence_set', idle }).catch((e) => console.warn('directory: presence report failed', e));
   }
 
   /** Stop following and forget everything (logout). */

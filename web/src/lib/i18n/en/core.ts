@@ -87,6 +87,7 @@ export const core = {
   'people.emptyAdmin': 'Invite your colleagues from the Admin page.',
   'people.noMatch': 'No one matches “{q}”.',
   'people.online': 'Online',
+  'people.away': 'Away',
   'people.offline': 'Offline',
   'people.seeAll': 'See everyone',
   'people.loadFailed': 'Could not load the people list.',

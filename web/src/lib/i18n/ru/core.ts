@@ -90,6 +90,7 @@ export const core: Messages<typeof en> = {
   'people.emptyAdmin': 'Пригласите коллег на странице администрирования.',
   'people.noMatch': 'По запросу «{q}» никого не нашлось.',
   'people.online': 'В сети',
+  'people.away': 'Нет на месте',
   'people.offline': 'Не в сети',
   'people.seeAll': 'Все сотрудники',
   'people.loadFailed': 'Не удалось загрузить список сотрудников.',
