@@ -101,6 +101,7 @@ export async function startArtel(
     const port = await hub.listen(config.host, config.port);
     cleanups.push(() => hub.stop());
     registerTaskJobs(svc);
+    mailer.useJobs(svc.jobs);
     registerCardListeners(svc);
     stopCalls = startCalls(svc);
     svc.jobs.start();

@@ -74,7 +74,9 @@ describe('fixtures', () => {
     expect(m.cc).toEqual([{ address: 'post+Xk29fQ7hL0@artel.test', name: 'Artel' }]);
     expect(m.topic).toBe('Quarterly planning: agenda for Thursday');
     expect(m.text).toContain('> - Hiring plan');
-    expect(m.replyText).toBe("Sounds good, I'll bring the hiring numbers.\n\nBob");
+    // The HTML part's bold has no trace in the plain part: the HTML is preferred, its quote cut there.
+    expect(m.bodyFrom).toBe('html');
+    expect(m.replyText).toBe("Sounds good, I'll bring the **hiring** numbers.\n\nBob");
     expect(m.headersFrom).toEqual({ authServId: 'mx.artel.test', spf: 'fail', dkim: 'pass', dmarc: 'pass' });
   });
 
@@ -306,8 +308,9 @@ describe('round trips through nodemailer MailComposer', () => {
     expect(m.inReplyTo).toBe('prev@example.ru');
     expect(m.references).toEqual(['root@example.ru', 'prev@example.ru']);
     expect(m.date?.toISOString()).toBe('2025-04-01T09:00:00.000Z');
-    expect(m.text).toBe('Коллеги, бюджет во вложении.\n\n--\nАнна');
-    expect(m.replyText).toBe('Коллеги, бюджет во вложении.');
+    // The bold of the HTML part is not in the plain one: the HTML is the body.
+    expect(m.text).toBe('Коллеги, **бюджет** во вложении.\n\n--\nАнна');
+    expect(m.replyText).toBe('Коллеги, **бюджет** во вложении.');
     expect(m.attachments.map((a) => [a.filename, a.contentType, a.inline, a.contentId])).toEqual([
       ['chart.png', 'image/png', true, 'chart@example.ru'],
       ['Бюджет Q2.xlsx', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', false, null],

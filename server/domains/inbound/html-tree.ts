@@ -26,7 +26,8 @@ export const MAX_DEPTH = 200;
 /** Past this many elements further tags are ignored (their text is kept): a bound on memory for hostile mail. */
 export const MAX_ELEMENTS = 100_000;
 
-const KEPT_ATTRS = new Set(['href', 'class', 'id', 'style', 'type', 'hidden', 'start']);
+// `src` only for <img src="cid:…">: which inline picture stands where (html.ts); no URL is ever fetched.
+const KEPT_ATTRS = new Set(['href', 'class', 'id', 'style', 'type', 'hidden', 'start', 'src']);
 
 const VOID = new Set([
   'br', 'hr', 'img', 'meta', 'link', 'input', 'col', 'area', 'base', 'wbr', 'source', 'track', 'embed', 'param',

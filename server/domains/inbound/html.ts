@@ -4,8 +4,10 @@
  * The output is text for Artel's Markdown subset (shared/markdown.ts), never HTML: paragraphs and <br> become
  * line breaks, <b>/<strong> **x**, <i>/<em> _x_, <s>/<del> ~~x~~, links [text](url) for http(s) and mailto
  * only, lists "- " / "1. ", quotes "> ", <pre> a ``` fence and <code> backticks. Scripts, styles, the head,
- * comments, images (tracking pixels included) and hidden elements (newsletter preheaders) are dropped.
- * Whatever text a hostile mail carries stays text; the renderer escapes it.
+ * comments, images (tracking pixels included) and hidden elements (newsletter preheaders) are dropped, except
+ * that an <img src="cid:…"> the caller names in `images` is replaced by the text it gives (the feed marks
+ * where a kept inline picture stood; nothing is ever fetched). Whatever text a hostile mail carries stays
+ * text; the renderer escapes it.
  */
 
 import { classList, parseHtml, type HtmlElement, type HtmlNode } from './html-tree';
@@ -14,6 +16,16 @@ import { TextWriter } from './text-writer';
 export interface HtmlToTextOptions {
   /** Cut the quoted history of a reply (Gmail, Outlook, Yahoo containers) before converting. */
   dropHistory?: boolean;
+  /**
+   * Inline pictures to show as text where they stand: Content-ID (lowercased, no angle brackets) to the
+   * text written in the <img>'s place. Other images are dropped.
+   */
+  images?: ReadonlyMap<string, string>;
+}
+
+/** What the walk carries besides the writer. */
+interface Walk {
+  images: ReadonlyMap<string, string> | null;
 }
 
 /**
@@ -27,8 +39,19 @@ export function htmlToText(html: string, opts: HtmlToTextOptions = {}): string {
   const root = parseHtml(html.length > MAX_HTML_CHARS ? html.slice(0, MAX_HTML_CHARS) : html);
   if (opts.dropHistory) cutHistory(root);
   const w = new TextWriter();
-  walkChildren(root, w);
+  walkChildren(root, w, { images: opts.images?.size ? opts.images : null });
   return w.finish();
+}
+
+/** The Content-ID an <img> shows (`src="cid:…"`), lowercased and decoded; null for other sources. */
+export function cidOf(img: HtmlElement): string | null {
+  const m = /^\s*cid:(\S{1,256})\s*$/i.exec(img.attrs.src ?? '');
+  if (!m) return null;
+  try {
+    return decodeURIComponent(m[1]).replace(/^<|>$/g, '').toLowerCase();
+  } catch {
+    return m[1].replace(/^<|>$/g, '').toLowerCase();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -85,33 +108,42 @@ const EMPHASIS: Record<string, string> = { b: '**', strong: '**', i: '_', em: '_
 const HEADINGS = new Set(['h1', 'h2', 'h3', 'h4', 'h5', 'h6']);
 const CODE = new Set(['code', 'kbd', 'samp', 'tt']);
 
-function walkChildren(el: HtmlElement, w: TextWriter): void {
-  for (const child of el.children) walk(child, w);
+function walkChildren(el: HtmlElement, w: TextWriter, ctx: Walk): void {
+  for (const child of el.children) walk(child, w, ctx);
 }
 
-function walk(node: HtmlNode, w: TextWriter): void {
+function walk(node: HtmlNode, w: TextWriter, ctx: Walk): void {
   if (typeof node === 'string') return w.text(node);
   const tag = node.tag;
-  if (DROPPED.has(tag) || isHidden(node)) return;
+  if (isHidden(node)) return;
+  if (tag === 'img' && ctx.images) {
+    const cid = cidOf(node);
+    const shown = cid === null ? undefined : ctx.images.get(cid);
+    return shown ? w.atom(shown) : undefined;
+  }
+  if (DROPPED.has(tag)) return;
   switch (tag) {
     case 'br':
       return w.hardBreak();
-    case 'a':
-      return w.atom(linkText(node));
+    case 'a': {
+      const text = linkText(node);
+      // A linked picture has no text: the picture itself, when it is one to show.
+      return text || !ctx.images ? w.atom(text) : walkChildren(node, w, ctx);
+    }
     case 'pre':
       return w.verbatim(preLines(node));
     case 'ul':
     case 'ol':
-      return list(node, w);
+      return list(node, w, ctx);
     case 'blockquote':
       w.paragraph();
       w.pushPrefix('> ');
-      walkChildren(node, w);
+      walkChildren(node, w, ctx);
       w.popPrefix();
       return w.paragraph();
     case 'td':
     case 'th':
-      walkChildren(node, w);
+      walkChildren(node, w, ctx);
       return w.text(' ');
   }
   if (CODE.has(tag)) return w.atom(codeSpan(textContent(node)));
@@ -119,7 +151,7 @@ function walk(node: HtmlNode, w: TextWriter): void {
   const edge = boundary(node);
   if (edge) w[edge]();
   if (marker) w.openEmphasis(marker);
-  walkChildren(node, w);
+  walkChildren(node, w, ctx);
   if (marker) w.closeEmphasis(marker);
   if (edge) w[edge]();
 }
@@ -143,7 +175,7 @@ function isHidden(el: HtmlElement): boolean {
   return /(?:^|;)display:none/.test(s) || /(?:^|;)visibility:hidden/.test(s) || /(?:^|;)mso-hide:all/.test(s);
 }
 
-function list(el: HtmlElement, w: TextWriter): void {
+function list(el: HtmlElement, w: TextWriter, ctx: Walk): void {
   // A list nested in a list item continues that item; a top-level list is a paragraph of its own.
   const nested = hasAncestor(el, 'li');
   const edge = () => (nested ? w.block() : w.paragraph());
@@ -152,7 +184,7 @@ function list(el: HtmlElement, w: TextWriter): void {
   let n = ordered ? Math.max(0, parseInt(el.attrs.start ?? '1', 10) || 1) : 0;
   for (const child of el.children) {
     if (typeof child === 'string' || child.tag !== 'li') {
-      walk(child, w);
+      walk(child, w, ctx);
       continue;
     }
     if (isHidden(child)) continue;
@@ -160,7 +192,7 @@ function list(el: HtmlElement, w: TextWriter): void {
     w.block();
     w.pushPrefix(' '.repeat(marker.length));
     w.listMarker(marker);
-    walkChildren(child, w);
+    walkChildren(child, w, ctx);
     w.popPrefix();
     w.block();
   }

@@ -7,9 +7,9 @@
  * and quotes.ts (the new part of a reply).
  */
 
-export { parseInbound, cleanFilename } from './parse';
+export { parseInbound, cleanFilename, htmlBodies, plainFormatting, type Formatting } from './parse';
 export { parseLocalPart } from './address';
-export { htmlToText, type HtmlToTextOptions } from './html';
+export { htmlToText, cidOf, type HtmlToTextOptions } from './html';
 export { trimReply } from './quotes';
 export { topicOf, normalizeMessageId } from './headers';
 export {

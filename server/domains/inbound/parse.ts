@@ -11,7 +11,7 @@ import { addressList } from './address';
 import {
   authFactsOf, cleanHeaderText, dateOf, isAutoSubmitted, messageIdOf, referencesOf, topicOf, type HeaderLine,
 } from './headers';
-import { htmlToText } from './html';
+import { htmlToText, MAX_HTML_CHARS } from './html';
 import { runMailParser, type RawAttachment, type RawMail } from './mime';
 import { trimReply } from './quotes';
 import {
@@ -48,7 +48,7 @@ function normalise(m: RawMail): InboundMail {
   const from = addressList(m.headers.get('from'))[0];
   if (!from) throw new InboundMailError('no_sender', 'The mail has no usable From address');
   const subject = cleanHeaderText(typeof m.headers.get('subject') === 'string' ? (m.headers.get('subject') as string) : '');
-  const { text, replyText } = bodies(m);
+  const { text, replyText, bodyFrom } = bodies(m);
   return {
     messageId: messageIdOf(lines, 'message-id'),
     inReplyTo: messageIdOf(lines, 'in-reply-to'),
@@ -62,6 +62,8 @@ function normalise(m: RawMail): InboundMail {
     date: dateOf(lines),
     text,
     replyText,
+    bodyFrom,
+    html: m.html.length > MAX_HTML_CHARS ? m.html.slice(0, MAX_HTML_CHARS) : m.html,
     attachments: attachments(m),
     autoSubmitted: isAutoSubmitted(lines, contentTypeOf(m)),
     headersFrom: authFactsOf(lines),
@@ -83,24 +85,75 @@ function contentTypeOf(m: RawMail): string {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// The body: the text/plain part when it says something, else the HTML converted.
+// The body: the text/plain part, unless the HTML says more (formatting the plain part lacks, or a plain part
+// that is empty or a stub); then the HTML converted.
+
+/** The kinds of formatting a body can carry. */
+export type Formatting = 'emphasis' | 'list' | 'link' | 'quote' | 'code';
 
 /**
- * Whether the HTML should be used although there is a plain part: the plain part is empty, or a short stub
- * ("view this mail in a browser") next to an HTML part with several times more to say.
+ * Whether the HTML should be used although there is a plain part:
+ * - the plain part is empty, or a short stub ("view this mail in a browser") next to an HTML part with
+ *   several times more to say;
+ * - or the new part of the HTML (its quoted history cut, as for a comment) carries formatting that the
+ *   plain part has no trace of: a list, emphasis, a link, a quote or code, where the plain text has no list
+ *   lines, no *stars*, no address, no "> " lines, no backticks (mail programs write "- item", "*bold*" and
+ *   bare URLs into the plain part, and then it says as much). Formatting in the quoted history alone (the
+ *   bold "From:" of an Outlook header block) does not count. An HTML part with less than half the plain
+ *   part's text is never preferred for its formatting: something is missing from it.
  */
-function preferHtml(plain: string, htmlText: string): boolean {
-  if (!htmlText) return false;
-  return !plain || (plain.length < 200 && htmlText.length > 4 * plain.length);
+function preferHtml(plain: string, html: { text: string; replyText: string }): boolean {
+  if (!html.text) return false;
+  if (!plain || (plain.length < 200 && html.text.length > 4 * plain.length)) return true;
+  if (html.text.length * 2 < plain.length) return false;
+  const has = plainFormatting(plain);
+  for (const kind of markdownFormatting(html.replyText)) if (!has.has(kind)) return true;
+  return false;
 }
 
-function bodies(m: RawMail): { text: string; replyText: string } {
+const PLAIN_FORMATTING: [Formatting, RegExp][] = [
+  ['list', /^[ \t]*(?:[-*+•–]|\d{1,3}[.)])[ \t]+\S/m],
+  ['emphasis', /(?:^|[\s(])([*_~])[^\s*_~](?:[^*_~\n]*[^\s*_~])?\1(?=$|[\s.,;:!?)])/m],
+  ['link', /(?:https?:\/\/|mailto:|www\.)\S/i],
+  ['quote', /^[ \t]*>/m],
+  ['code', /`/],
+];
+
+/** The formatting a plain text part shows in the ways mail programs write it. */
+export function plainFormatting(plain: string): Set<Formatting> {
+  return new Set(PLAIN_FORMATTING.filter(([, re]) => re.test(plain)).map(([kind]) => kind));
+}
+
+/** The formatting of text written by htmlToText (its own Markdown: **x**, _x_, ~~x~~, lists, [x](url), > , `). */
+const MARKDOWN_FORMATTING: [Formatting, RegExp][] = [
+  ['list', /^[ \t]*(?:- |\d{1,9}\. )\S/m],
+  ['emphasis', /\*\*\S|~~\S|(?:^|[\s(])_\S/m],
+  ['link', /\]\((?:https?:|mailto:)|https?:\/\//i],
+  ['quote', /^> /m],
+  ['code', /`/],
+];
+
+function markdownFormatting(text: string): Formatting[] {
+  return MARKDOWN_FORMATTING.filter(([, re]) => re.test(text)).map(([kind]) => kind);
+}
+
+/**
+ * An HTML body as text: the whole (`text`) and the new part of a reply (`replyText`). History containers
+ * (gmail_quote, divRplyFwdMsg) are cut in the HTML itself, before the text-level trimming. `images` shows
+ * inline pictures where they stand (see htmlToText).
+ */
+export function htmlBodies(html: string, images?: ReadonlyMap<string, string>): { text: string; replyText: string } {
+  if (!html) return { text: '', replyText: '' };
+  const text = htmlToText(html, { images });
+  const replyText = trimReply(htmlToText(html, { dropHistory: true, images })) || text;
+  return { text, replyText };
+}
+
+function bodies(m: RawMail): { text: string; replyText: string; bodyFrom: 'text' | 'html' } {
   const plain = cleanPlainText(m.text);
-  const htmlText = m.html ? htmlToText(m.html) : '';
-  if (!preferHtml(plain, htmlText)) return { text: plain, replyText: trimReply(plain) };
-  // History containers (gmail_quote, divRplyFwdMsg) are cut in the HTML itself, before text-level trimming.
-  const replyText = trimReply(htmlToText(m.html, { dropHistory: true })) || htmlText;
-  return { text: htmlText, replyText };
+  const html = htmlBodies(m.html);
+  if (!preferHtml(plain, html)) return { text: plain, replyText: trimReply(plain), bodyFrom: 'text' };
+  return { ...html, bodyFrom: 'html' };
 }
 
 // eslint-disable-next-line no-control-regex

@@ -63,6 +63,13 @@ export interface InboundMail {
   text: string;
   /** The new part of a reply: quoted history and signature removed; the whole text when nothing else is left. */
   replyText: string;
+  /** Which part `text` and `replyText` come from: the plain part, or the HTML part converted. */
+  bodyFrom: 'text' | 'html';
+  /**
+   * The HTML part as received ('' when none), for callers that convert it again (to show the inline
+   * pictures they keep, see htmlBodies); never to be shown as HTML.
+   */
+  html: string;
   attachments: InboundAttachment[];
   /** Sent by a machine (autoresponder, bounce, list robot, report): must not create posts or comments. */
   autoSubmitted: boolean;

@@ -11,6 +11,7 @@ import { uploadFeedFile } from '../files/feed';
 import * as guestRepo from '../guests/repo';
 import { InboundMailError, parseInbound, type InboundAttachment, type InboundMail } from '../inbound';
 import { checkAuthResults, colleagueSender, guestActor, liveReplyLink, postForColleague, sameAddress } from './checks';
+import { commentBody, mailContent, postContent, type MailContent, type Part } from './content';
 import { refused, SmtpReply } from './replies';
 import { routeAddress, type Mailbox } from './route';
 
@@ -42,9 +43,6 @@ type Task = (
   | { kind: 'comment'; actor: Actor; postId: string; input: CreateCommentInput }
   | { kind: 'guest'; link: guestRepo.LinkRow; input: CreateCommentInput }
 ) & { files: InboundAttachment[] };
-
-/** How many forwarded messages (message/rfc822 parts) a post quotes in full. */
-const MAX_FORWARDS = 3;
 
 export async function deliver(svc: Services, envelope: Envelope, raw: Buffer): Promise<Delivered> {
   const mail = await parse(svc, raw);
@@ -84,6 +82,9 @@ async function plan(svc: Services, envelope: Envelope, mail: InboundMail, key: s
   const boxes = envelope.to.map((a) => routeAddress(a, svc.config.mailDomain)).filter((b): b is Mailbox => b !== null);
   let colleague: Actor | null = null;
   const sender = async () => (colleague ??= await colleagueOf(svc, envelope, mail));
+  // The text and files, inline pictures sorted out (async: their sizes are read), once for every mailbox.
+  let content: MailContent | null = null;
+  const read = async () => (content ??= await mailContent(mail));
   const tasks: Task[] = [];
   const seen = new Set<string>();
   const once = (id: string) => !seen.has(id) && !!seen.add(id);
@@ -93,17 +94,26 @@ async function plan(svc: Services, envelope: Envelope, mail: InboundMail, key: s
       if (!sameAddress(mail.from.address, link.email)) {
         throw refused(`This reply address is personal: it takes mail from the invited guest only, not from ${mail.from.address}`);
       }
-      if (once(`guest:${link.id}`)) tasks.push({ kind: 'guest', link, input: commentInput(link.post_id, mail, key), files: storable(mail.attachments) });
+      if (once(`guest:${link.id}`)) {
+        const { comment } = await read();
+        tasks.push({ kind: 'guest', link, input: commentInput(link.post_id, comment, key), files: comment.files });
+      }
       continue;
     }
     const actor = await sender();
     const postId = box.kind === 'post' ? box.postId : await threadOf(svc, mail);
     if (postId === null) {
-      if (once('post')) tasks.push({ kind: 'post', actor, input: await postInput(svc, actor, mail, key), files: storable(mail.attachments) });
+      if (once('post')) {
+        const { post } = await read();
+        tasks.push({ kind: 'post', actor, input: await postInput(svc, actor, mail, post, key), files: post.files });
+      }
       continue;
     }
     await postForColleague(svc, actor, postId);
-    if (once(`comment:${postId}`)) tasks.push({ kind: 'comment', actor, postId, input: commentInput(postId, mail, key), files: storable(mail.attachments) });
+    if (once(`comment:${postId}`)) {
+      const { comment } = await read();
+      tasks.push({ kind: 'comment', actor, postId, input: commentInput(postId, comment, key), files: comment.files });
+    }
   }
   if (!tasks.length) throw new SmtpReply(550, '5.1.1', `No mailbox of ${svc.config.mailDomain} among the recipients`);
   return tasks;
@@ -149,12 +159,13 @@ function valid<T>(schema: { parse(v: unknown): T }, value: unknown): T {
   }
 }
 
-async function postInput(svc: Services, actor: Actor, mail: InboundMail, key: string): Promise<CreatePostInput> {
-  return valid(CreatePostBody, { clientId: clientIdOf('post', key), ...(await postContent(mail)), audience: await audienceOf(svc, actor, mail), important: false });
+async function postInput(svc: Services, actor: Actor, mail: InboundMail, post: Part, key: string): Promise<CreatePostInput> {
+  const content = await postContent(mail, post, defuseMentions);
+  return valid(CreatePostBody, { clientId: clientIdOf('post', key), ...content, audience: await audienceOf(svc, actor, mail), important: false });
 }
 
-const commentInput = (postId: string, mail: InboundMail, key: string): CreateCommentInput =>
-  valid(CreateCommentBody, { clientId: clientIdOf(`comment:${postId}`, key), body: commentBody(mail) });
+const commentInput = (postId: string, comment: Part, key: string): CreateCommentInput =>
+  valid(CreateCommentBody, { clientId: clientIdOf(`comment:${postId}`, key), body: commentBody(comment, defuseMentions) });
 
 /**
  * Who sees a mailed post: the sender, and the colleagues the mail was addressed to (To and Cc), as named
@@ -183,76 +194,11 @@ export function defuseMentions(text: string): string {
     .replace(/(?<![\p{L}\p{N}_.%+-])@(?=(?:all|все)(?![\p{L}\p{N}_]))/giu, '@\u2060');
 }
 
-/**
- * The files of a mail that become the post's or comment's attachments: real attachments, not inline
- * pictures (signature logos, pasted images) nor forwarded messages (quoted in the text instead), at most
- * as many as a post may carry.
- */
-function storable(files: InboundAttachment[]): InboundAttachment[] {
-  return files.filter((a) => !a.inline && a.contentType !== 'message/rfc822' && a.content.length > 0).slice(0, FEED_LIMITS.attachmentsMax);
-}
-
 /** Store the files (content-addressed, previews for images) as the uploader's, ready to attach. */
 async function storeFiles(svc: Services, uploaderId: string, files: InboundAttachment[]): Promise<string[]> {
   const ids: string[] = [];
   for (const f of files) ids.push((await uploadFeedFile(svc, uploaderId, f.filename, f.contentType, f.content)).id);
   return ids;
-}
-
-/** Attachments beyond what a post can carry are named at the end of the text (their content is not kept). */
-function attachmentNote(files: InboundAttachment[]): string {
-  const all = files.filter((a) => !a.inline && a.contentType !== 'message/rfc822');
-  const kept = new Set(storable(files));
-  const names = all.filter((a) => !kept.has(a)).map((a) => a.filename);
-  return names.length ? `Attachments not kept (more than ${FEED_LIMITS.attachmentsMax}): ${names.join(', ')}` : '';
-}
-
-/** `text`, cut to leave room for `tail` within `max` characters, then the tail. */
-function fit(text: string, tail: string, max: number): string {
-  const room = max - (tail ? tail.length + 2 : 0);
-  let body = text.trim();
-  if (body.length > room) {
-    const note = '\n\n[…the rest of the mail was cut: it is too long for the feed]';
-    body = body.slice(0, Math.max(0, room - note.length)).trimEnd() + note;
-  }
-  return [body, tail].filter(Boolean).join('\n\n').slice(0, max).trim();
-}
-
-/** A forwarded message attached as message/rfc822, as quotable text; null when it cannot be read. */
-async function forwardedText(a: InboundAttachment): Promise<string | null> {
-  try {
-    const m = await parseInbound(a.content, { maxBytes: a.content.length, timeoutMs: 5_000 });
-    const from = m.from.name ? `${m.from.name} <${m.from.address}>` : m.from.address;
-    const head = [`---------- Forwarded message ----------`, `From: ${from}`, ...(m.date ? [`Date: ${m.date.toUTCString()}`] : []), `Subject: ${m.subject}`];
-    return `${head.join('\n')}\n\n${m.text}`.trim();
-  } catch {
-    return null;
-  }
-}
-
-/** A new post's title (the subject's topic) and body (the whole text, forwarded messages included). */
-async function postContent(mail: InboundMail): Promise<{ title?: string; body: string }> {
-  const forwarded: string[] = [];
-  const rest: InboundAttachment[] = [];
-  for (const a of mail.attachments) {
-    const text = a.contentType === 'message/rfc822' && !a.inline && forwarded.length < MAX_FORWARDS ? await forwardedText(a) : null;
-    if (text) forwarded.push(text);
-    else rest.push(a);
-  }
-  const title = defuseMentions(mail.topic).slice(0, FEED_LIMITS.titleMax).trim();
-  const text = defuseMentions([mail.text, ...forwarded].filter(Boolean).join('\n\n'));
-  const body = fit(text, defuseMentions(attachmentNote(rest)), FEED_LIMITS.bodyMax);
-  if (body) return title ? { title, body } : { body };
-  // A subject alone is the post.
-  if (title) return { body: title };
-  throw new SmtpReply(550, '5.6.0', 'The mail is empty: write something in the subject or the text');
-}
-
-/** A comment's body: the new part of the reply (quoted history and signature trimmed). */
-function commentBody(mail: InboundMail): string {
-  const body = fit(defuseMentions(mail.replyText), defuseMentions(attachmentNote(mail.attachments)), FEED_LIMITS.commentMax);
-  if (!body) throw new SmtpReply(550, '5.6.0', 'The reply is empty: write your answer above the quoted mail');
-  return body;
 }
 
 // ---- Idempotency ----------------------------------------------------------------------------------------
