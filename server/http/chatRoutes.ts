@@ -81,6 +81,10 @@ export const CHAT_ROUTES: Route[] = [
       return imageReply(await members.chatAvatar(ctx.svc, actorOf(ctx), param(Uuid, ctx.params.id, 'chat')));
     },
   }),
+  route({
+    method: 'GET', path: '/api/chats/:id/members', access: 'session',
+    handle: async (ctx) => ({ json: await members.listMembers(ctx.svc, actorOf(ctx), param(Uuid, ctx.params.id, 'chat')) }),
+  }),
   jsonRoute({
     method: 'POST', path: '/api/chats/:id/members', access: 'session', schema: AddMembersBody,
     handle: async (ctx) => ({ json: { chat: await members.addMembers(ctx.svc, actorOf(ctx), param(Uuid, ctx.params.id, 'chat'), ctx.body) } }),

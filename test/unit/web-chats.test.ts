@@ -143,6 +143,16 @@ describe('chat list counters', () => {
     expect(totalUnread(list)).toBe(3);
   });
 
+  it('the total counts unread thread replies too, each once', () => {
+    const list = [chat('c1', { unread: 2, threadUnread: 3, mentions: 1 }), chat('c2', { unread: 0, threadUnread: 1 })];
+    // Mentions are among the unread messages already: not added again.
+    expect(totalUnread(list)).toBe(6);
+    // A reply from someone else in a thread counts in the thread, not in the main list: still once.
+    const after = applyChatEventToList(list, 'c1', ev('message_created', 11, { message: msg(11, { threadRootId: 'm1' }) }), ME);
+    expect(totalUnread(after)).toBe(6);
+    expect(totalUnread([])).toBe(0);
+  });
+
   it('counts a reply only as a mention, not as unread in the main list', () => {
     const list = applyChatEventToList([chat('c1')], 'c1', ev('message_created', 11, { message: msg(11, { threadRootId: 'm1', mentions: [ME] }) }), ME);
     expect(list[0]).toMatchObject({ unread: 0, mentions: 1 });

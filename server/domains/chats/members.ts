@@ -7,6 +7,7 @@ import type { Actor } from '../people/policy';
 import { enforce, sniffImage } from '../people/actions';
 import { userStream } from '../streams/access';
 import { streamChannel } from '../streams';
+import { streamHead } from '../streams/repo';
 import { canManageChat, canRemoveMember, canSetMemberRole, canUseChat } from './policy';
 import * as repo from './repo';
 
@@ -93,6 +94,17 @@ export async function setChatAvatar(svc: Services, actor: Actor, chatId: string,
     const [summary] = await repo.chatList(u.tx, actor.id, chatId);
     await toMembers(u, chatId, 'chat_avatar_changed', { chatId, avatarUrl: summary.avatarUrl }, actor.id);
   });
+}
+
+/**
+ * The members of a chat with their roles (for its settings panel), and the chat stream's head read
+ * before them: the client applies only membership events past it on top of this snapshot.
+ */
+export async function listMembers(svc: Services, actor: Actor, chatId: string) {
+  const { role } = await load(svc, actor, chatId);
+  enforce(canUseChat(actor, role), 'see the members of this chat');
+  const head = await streamHead(svc.db, chatStream(chatId));
+  return { members: await repo.memberRoles(svc.db, chatId), head };
 }
 
 export async function chatAvatar(svc: Services, actor: Actor, chatId: string) {

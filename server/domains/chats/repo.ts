@@ -2,6 +2,7 @@ import { sql, type Queryable } from '../../db/pool';
 import type { ChatRole, ChatSummary, FileRef, Message, Reaction } from '../../../shared/messenger';
 import type { Card } from '../../../shared/cards';
 import { toFileRef } from '../files/actions';
+import { AppError } from '../../../shared/errors';
 
 export interface ChatRow {
   id: string;
@@ -81,6 +82,12 @@ export async function sendFacts(q: Queryable, chatId: string, userId: string, cl
 export async function memberIds(q: Queryable, chatId: string): Promise<string[]> {
   const rows = await q.query(sql`SELECT user_id FROM chat_members WHERE chat_id = ${chatId} ORDER BY joined_at, user_id`);
   return rows.map((r) => r.user_id as string);
+}
+
+/** A chat's members with their roles, longest-standing first. */
+export async function memberRoles(q: Queryable, chatId: string): Promise<{ userId: string; role: ChatRole }[]> {
+  const rows = await q.query(sql`SELECT user_id, role FROM chat_members WHERE chat_id = ${chatId} ORDER BY joined_at, user_id`);
+  return rows.map((r) => ({ userId: r.user_id as string, role: r.role as ChatRole }));
 }
 
 export async function insertChat(
@@ -181,6 +188,8 @@ export async function markRead(q: Queryable, chatId: string, userId: string, seq
   const [row] = await q.query(sql`
     UPDATE chat_members SET read_seq = GREATEST(read_seq, LEAST(${seq}::bigint, ${head}::bigint))
     WHERE chat_id = ${chatId} AND user_id = ${userId} RETURNING read_seq`);
+  // The membership was checked before this transaction: someone who left (or was removed) meanwhile has no row.
+  if (!row) throw new AppError('forbidden', 'You are not a member of this chat');
   return row.read_seq as number;
 }
 

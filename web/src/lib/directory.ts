@@ -1,7 +1,14 @@
 /**
  * Pure logic of the people directory: applying `directory` stream events to a list of users.
  */
-import type { EventBody, PublicUser } from '../../../shared/types';
+import type { EventBody, PresenceStatus, PublicUser } from '../../../shared/types';
+
+/** The dictionary key naming a presence status ("Online", "Away", "Offline"). */
+export const PRESENCE_LABEL: Record<PresenceStatus, 'people.online' | 'people.away' | 'people.offline'> = {
+  online: 'people.online',
+  away: 'people.away',
+  offline: 'people.offline',
+};
 
 /** Sort people by name, in the given locale's collation. */
 export function sortPeople(users: PublicUser[], locale = 'en'): PublicUser[] {

@@ -5,14 +5,24 @@
  * One subscription per chat stream feeds both the list's counters and, for the open chat, its messages;
  * each resumes after the last seq applied (the list's head at first), so reconnects lose nothing.
  */
-import { chatStream, type ChatSummary, type Message } from '$shared/messenger';
+import { chatStream, type ChatRole, type ChatSummary, type Message } from '$shared/messenger';
 import type { StreamEvent } from '$shared/types';
 import { api } from '../api';
 import { Listeners } from '../realtime/listeners';
 import type { PushFrame, RealtimeClient } from '../realtime/socket';
 import { Conversation } from './conversation.svelte';
 import { addTyping, applyThreadRead, clearTyping, countThreadReply, takesPart, TYPING_SEND_MS, type TypingMap } from './extras';
-import { applyChatEventToList, applyRead, applyUserEvent, eventMessage, sortChats, threadReplies, totalUnread } from './model';
+import {
+  applyChatEventToList,
+  applyMemberEvent,
+  applyRead,
+  applyUserEvent,
+  eventMessage,
+  sortChats,
+  threadReplies,
+  totalUnread,
+  type ChatMember,
+} from './model';
 import { notifier } from './notify.svelte';
 import { Sender } from './sender.svelte';
 
@@ -33,6 +43,10 @@ class ChatsStore {
   typing = $state<TypingMap>({});
   /** My read position in each thread this device has learnt (thread_read replies and events). */
   threadReads = $state<Record<string, number>>({});
+  /** Members with their roles of the chats whose settings were opened, kept live by the chat streams. */
+  members = $state<Record<string, { list: ChatMember[]; head: number }>>({});
+  /** Chats I left or was removed from since the page loaded: where the chat was, a notice says why. */
+  departed = $state<Record<string, 'left' | 'removed'>>({});
 
   private client: RealtimeClient | null = null;
   private myId = '';
@@ -43,6 +57,8 @@ class ChatsStore {
   private threadTimer: ReturnType<typeof setTimeout> | null = null;
   private reloadTimer: ReturnType<typeof setTimeout> | null = null;
   private lastTyped = new Map<string, number>();
+  /** Chat-stream events that arrive while a chat's member list loads, applied on top of it. */
+  private memberEvents = new Map<string, StreamEvent[]>();
 
   /** Follow my chats on a realtime client (and load the list). */
   attach(client: RealtimeClient, myId: string): void {
@@ -70,6 +86,9 @@ class ChatsStore {
     this.chats = [];
     this.typing = {};
     this.threadReads = {};
+    this.members = {};
+    this.departed = {};
+    this.memberEvents.clear();
     this.loaded = false;
     this.failed = false;
   }
@@ -100,6 +119,11 @@ class ChatsStore {
       () => {
         void this.load();
         if (this.conversation?.chatId === chat.id) void this.conversation.load();
+        // Events may have been skipped: a member list shown from this chat starts again from a snapshot.
+        if (this.members[chat.id]) {
+          this.members = withoutKey(this.members, chat.id);
+          this.loadMembers(chat.id).catch((e) => console.warn('chats: members reload failed', e));
+        }
       },
       { after: chat.head },
     );
@@ -117,11 +141,20 @@ class ChatsStore {
     this.chats = chats;
     if (!exact) void this.load();
     const p = ev.event.payload as { chat?: ChatSummary; chatId?: string } | null;
-    if (ev.event.type === 'chat_added' && p?.chat) this.follow(p.chat);
-    if (ev.event.type === 'chat_removed' && p?.chatId) {
-      this.chatSubs.get(p.chatId)?.();
-      this.chatSubs.delete(p.chatId);
+    if (ev.event.type === 'chat_added' && p?.chat) {
+      this.follow(p.chat);
+      if (this.departed[p.chat.id]) this.departed = withoutKey(this.departed, p.chat.id);
     }
+    if (ev.event.type === 'chat_removed' && p?.chatId) this.dropped(p.chatId, ev.event.actorId === this.myId ? 'left' : 'removed');
+  }
+
+  /** A chat I am no longer in: stop following it and remember why it went. */
+  private dropped(chatId: string, why: 'left' | 'removed'): void {
+    this.chatSubs.get(chatId)?.();
+    this.chatSubs.delete(chatId);
+    if (this.chat(chatId)) this.chats = this.chats.filter((c) => c.id !== chatId);
+    if (this.members[chatId]) this.members = withoutKey(this.members, chatId);
+    if (this.departed[chatId] !== why) this.departed = { ...this.departed, [chatId]: why };
   }
 
   private onChatEvent(chatId: string, ev: StreamEvent): void {
@@ -131,6 +164,7 @@ class ChatsStore {
     const fresh = ev.seq > (this.chat(chatId)?.head ?? Infinity);
     this.chats = applyChatEventToList(this.chats, chatId, ev, this.myId, previous);
     conv?.apply(ev);
+    this.memberEvent(chatId, ev);
     const m = eventMessage(ev);
     if (!m || ev.event.type !== 'message_created' || !fresh) return;
     this.typing = clearTyping(this.typing, chatId, m.authorId);
@@ -141,6 +175,68 @@ class ChatsStore {
     }
     const chat = this.chat(chatId);
     if (chat) notifier.message(chat, m, this.myId);
+  }
+
+  /** Keep a loaded (or loading) member list in step with its chat stream. */
+  private memberEvent(chatId: string, ev: StreamEvent): void {
+    this.memberEvents.get(chatId)?.push(ev);
+    const entry = this.members[chatId];
+    if (!entry || ev.seq <= entry.head) return;
+    const list = applyMemberEvent(entry.list, ev.event);
+    if (list !== entry.list) this.members = { ...this.members, [chatId]: { list, head: ev.seq } };
+  }
+
+  /**
+   * Load a chat's members with their roles (the settings panel). Events that arrive meanwhile are kept
+   * and those past the snapshot's head applied on top, so nothing between the two is lost.
+   */
+  async loadMembers(chatId: string): Promise<void> {
+    if (this.memberEvents.has(chatId)) return;
+    const gen = this.generation;
+    this.memberEvents.set(chatId, []);
+    try {
+      const snap = await api.get<{ members: ChatMember[]; head: number }>(`/api/chats/${chatId}/members`);
+      if (gen !== this.generation || !this.chat(chatId)) return;
+      let { list, head } = (this.members[chatId]?.head ?? -1) > snap.head ? this.members[chatId] : { list: snap.members, head: snap.head };
+      for (const ev of this.memberEvents.get(chatId) ?? []) {
+        if (ev.seq <= head) continue;
+        list = applyMemberEvent(list, ev.event);
+        head = ev.seq;
+      }
+      this.members = { ...this.members, [chatId]: { list, head } };
+    } finally {
+      this.memberEvents.delete(chatId);
+    }
+  }
+
+  /** Rename a group (its owner and admins); every member's list follows through the stream events. */
+  async rename(chatId: string, title: string): Promise<void> {
+    await api.patch(`/api/chats/${chatId}`, { title });
+    this.chats = this.chats.map((c) => (c.id === chatId ? { ...c, title } : c));
+  }
+
+  /** Set a group's picture (raw image bytes), or clear it with null. */
+  async setPicture(chatId: string, image: Blob | null): Promise<void> {
+    if (image) await api.put(`/api/chats/${chatId}/avatar`, image);
+    else await api.del(`/api/chats/${chatId}/avatar`);
+  }
+
+  async addMembers(chatId: string, userIds: string[]): Promise<void> {
+    await api.post(`/api/chats/${chatId}/members`, { userIds });
+  }
+
+  async removeMember(chatId: string, userId: string): Promise<void> {
+    await api.del(`/api/chats/${chatId}/members/${userId}`);
+  }
+
+  async setRole(chatId: string, userId: string, role: Exclude<ChatRole, 'owner'>): Promise<void> {
+    await api.patch(`/api/chats/${chatId}/members/${userId}`, { role });
+  }
+
+  /** Leave a group: it goes from the list at once (its `chat_removed` event follows, changing nothing). */
+  async leave(chatId: string): Promise<void> {
+    await api.del(`/api/chats/${chatId}/members/${this.myId}`);
+    this.dropped(chatId, 'left');
   }
 
   /** Pushes that are not stored: someone types, someone's read position moved. */
@@ -272,6 +368,12 @@ class ChatsStore {
     const { message } = await this.client.request(req);
     this.put(message);
   }
+}
+
+function withoutKey<V>(record: Record<string, V>, key: string): Record<string, V> {
+  const rest = { ...record };
+  delete rest[key];
+  return rest;
 }
 
 export const chats = new ChatsStore();

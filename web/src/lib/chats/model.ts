@@ -4,7 +4,7 @@
  *
  * Imports from shared/ are relative (not `$shared`) so this module also loads in plain vitest/tsc.
  */
-import type { ChatSummary, FileRef, Message } from '../../../../shared/messenger';
+import type { ChatRole, ChatSummary, FileRef, Message } from '../../../../shared/messenger';
 import type { StreamEvent } from '../../../../shared/types';
 
 /** Events of a chat stream whose payload is `{message}` (upsert by id). */
@@ -175,14 +175,24 @@ export function applyRead(
 
 /**
  * Apply one `user:<me>` event to the chat list: `chat_added` inserts (or replaces) the summary,
- * `chat_removed` drops it, `chat_read` moves the read position.
+ * `chat_removed` drops it, `chat_read` moves the read position, `chat_renamed` and `chat_avatar_changed`
+ * update a group's face.
  */
 export function applyUserEvent(
   chats: ChatSummary[],
   ev: Pick<StreamEvent, 'event'>,
   myId: string,
 ): { chats: ChatSummary[]; exact: boolean } {
-  const p = (ev.event.payload ?? {}) as { chat?: ChatSummary; chatId?: string; readSeq?: number };
+  const p = (ev.event.payload ?? {}) as { chat?: ChatSummary; chatId?: string; readSeq?: number; title?: string; avatarUrl?: string | null };
+  // A group's new name or picture reaches every member's own stream (the name comes on the chat stream too).
+  if (ev.event.type === 'chat_renamed' && typeof p.chatId === 'string' && typeof p.title === 'string') {
+    const title = p.title;
+    return { chats: patchChat(chats, p.chatId, (c) => (c.title === title ? c : { ...c, title })), exact: true };
+  }
+  if (ev.event.type === 'chat_avatar_changed' && typeof p.chatId === 'string' && p.avatarUrl !== undefined) {
+    const avatarUrl = typeof p.avatarUrl === 'string' ? p.avatarUrl : null;
+    return { chats: patchChat(chats, p.chatId, (c) => (c.avatarUrl === avatarUrl ? c : { ...c, avatarUrl })), exact: true };
+  }
   if (ev.event.type === 'chat_added' && p.chat && typeof p.chat.id === 'string') {
     return { chats: sortChats([...chats.filter((c) => c.id !== p.chat!.id), p.chat]), exact: true };
   }
@@ -195,10 +205,74 @@ export function applyUserEvent(
   return { chats, exact: true };
 }
 
-/** Total unread messages over all chats (the sidebar badge and the tab title). */
+/**
+ * What needs attention over all chats (the sidebar badge and the tab title): unread messages of the main
+ * lists plus unread replies in the threads I take part in. The two never overlap (a reply counts only in
+ * its thread). Mentions are not added on top: almost all are among those messages already, and the
+ * summary cannot tell which few (in threads I have not joined) are not.
+ */
 export function totalUnread(chats: ChatSummary[]): number {
-  return chats.reduce((n, c) => n + c.unread, 0);
+  return chats.reduce((n, c) => n + c.unread + c.threadUnread, 0);
 }
+
+/** A chat member and their role in it (the settings panel's list). */
+export interface ChatMember {
+  userId: string;
+  role: ChatRole;
+}
+
+/**
+ * Apply one chat-stream event to a chat's member list: people added join as plain members, a removed
+ * one goes, a role changes. Applying an event twice changes nothing more (a snapshot may already hold it).
+ */
+export function applyMemberEvent(members: ChatMember[], event: StreamEvent['event']): ChatMember[] {
+  const p = (event.payload ?? {}) as { userIds?: unknown; userId?: unknown; role?: unknown };
+  switch (event.type) {
+    case 'members_added': {
+      if (!Array.isArray(p.userIds)) return members;
+      const have = new Set(members.map((m) => m.userId));
+      const fresh = p.userIds.filter((id): id is string => typeof id === 'string' && !have.has(id));
+      return fresh.length ? [...members, ...fresh.map((userId): ChatMember => ({ userId, role: 'member' }))] : members;
+    }
+    case 'member_removed':
+      return members.some((m) => m.userId === p.userId) ? members.filter((m) => m.userId !== p.userId) : members;
+    case 'member_role_changed': {
+      const role = p.role;
+      if (role !== 'owner' && role !== 'admin' && role !== 'member') return members;
+      return members.map((m) => (m.userId === p.userId && m.role !== role ? { ...m, role } : m));
+    }
+    default:
+      return members;
+  }
+}
+
+const ROLE_ORDER: Record<ChatRole, number> = { owner: 0, admin: 1, member: 2 };
+
+/** The member list as shown: the owner, then admins, then members, each by name. */
+export function sortMembers<M extends ChatMember>(members: M[], nameOf: (userId: string) => string): M[] {
+  return [...members].sort((a, b) => ROLE_ORDER[a.role] - ROLE_ORDER[b.role] || nameOf(a.userId).localeCompare(nameOf(b.userId)));
+}
+
+/**
+ * What I may do in a chat, as the hub decides it (server/domains/chats/policy.ts): the panel only offers
+ * what would be allowed. Direct chats never change.
+ */
+export function chatRights(chat: Pick<ChatSummary, 'kind' | 'myRole'>, myId: string) {
+  const group = chat.kind === 'group';
+  const manager = group && (chat.myRole === 'owner' || chat.myRole === 'admin');
+  return {
+    /** Rename, change the picture, add people. */
+    manage: manager,
+    leave: group,
+    /** Remove this member: the owner anyone else, admins plain members (leaving is separate). */
+    remove: (target: ChatMember) =>
+      group && target.userId !== myId && (chat.myRole === 'owner' || (chat.myRole === 'admin' && target.role === 'member')),
+    /** Make this member an admin or a plain member again: the owner only. */
+    setRole: (target: ChatMember) => group && chat.myRole === 'owner' && target.userId !== myId && target.role !== 'owner',
+  };
+}
+
+export type ChatRights = ReturnType<typeof chatRights>;
 
 /** The tab title with an unread prefix: `(3) Chats · Artel`; an older prefix is replaced. */
 export function badgeTitle(title: string, unread: number): string {
