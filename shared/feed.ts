@@ -292,6 +292,20 @@ export interface FeedPage {
   nextCursor: string | null;
 }
 
+/** GET /api/feed/mail: the feed's own mail address; mail it to post (colleagues of the workspace only). */
+export interface FeedMailAddress {
+  /** Artel's mail domain (MAIL_DOMAIN). */
+  domain: string;
+  /** `feed@<domain>`. */
+  feed: string;
+}
+
+/** GET /api/feed/posts/:id/mail: the post's own address; mail it to comment (whoever can see the post). */
+export interface PostMailAddress {
+  /** `post+<post id>@<domain>`. */
+  address: string;
+}
+
 /** The read state of an important post: "read by N of M". */
 export interface ReadState {
   readCount: number;

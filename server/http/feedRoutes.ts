@@ -3,14 +3,15 @@ import { Uuid } from '../../shared/api';
 import { AppError } from '../../shared/errors';
 import {
   AddGroupMembersBody, CreateCommentBody, CreateGroupBody, CreatePostBody, EditCommentBody, EditPostBody, FEED_FILTERS, FEED_LIMITS,
-  FeedReactionBody, GroupMemberRoleBody, UpdateGroupBody, VoteBody,
+  FeedReactionBody, GroupMemberRoleBody, UpdateGroupBody, VoteBody, type FeedMailAddress, type PostMailAddress,
 } from '../../shared/feed';
 import * as feed from '../domains/feed';
 import * as groups from '../domains/groups';
 import { actorOf, jsonRoute, param, route, type Route, type RouteContext, query } from './router';
 import { fileNameHeader } from './chatRoutes';
 import { uploadFeedFile } from '../domains/files/feed';
-import { canUseFeed } from '../domains/feed/policy';
+import { canInteract, canUseFeed } from '../domains/feed/policy';
+import { postAddress } from '../domains/mailin/route';
 import { enforce } from '../domains/people/actions';
 
 const Filter = z.enum(FEED_FILTERS);
@@ -53,6 +54,27 @@ export const FEED_ROUTES: Route[] = [
   jsonRoute({
     method: 'POST', path: '/api/feed/posts', access: 'session', schema: CreatePostBody,
     handle: async (ctx) => ({ status: 201, json: { post: await feed.createPost(ctx.svc, actorOf(ctx), ctx.body) } }),
+  }),
+  // Artel's mail addresses, for the hints in the feed: only colleagues may post by mail, and a post's
+  // address goes only to those who may comment on it (it names the post, so it tells of its existence).
+  route({
+    method: 'GET', path: '/api/feed/mail', access: 'session',
+    handle: async (ctx) => {
+      enforce(canUseFeed(actorOf(ctx)), 'post in the feed by e-mail');
+      const domain = ctx.svc.config.mailDomain;
+      const json: FeedMailAddress = { domain, feed: `feed@${domain}` };
+      return { json };
+    },
+  }),
+  route({
+    method: 'GET', path: '/api/feed/posts/:id/mail', access: 'session',
+    handle: async (ctx) => {
+      const actor = actorOf(ctx);
+      const post = await feed.accessPost(ctx.svc, actor, postId(ctx));
+      enforce(canInteract(actor, post.visible, post), 'comment on this post by e-mail');
+      const json: PostMailAddress = { address: postAddress(post.id, ctx.svc.config.mailDomain) };
+      return { json };
+    },
   }),
   route({
     method: 'GET', path: '/api/feed/posts/:id', access: 'session',

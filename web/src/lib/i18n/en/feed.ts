@@ -211,5 +211,13 @@ export const feed = {
   'feed.guests.invited': 'An invitation was sent to {email}.',
   'feed.guests.colleague': '{email} belongs to a colleague. Colleagues are not invited as guests: mention them in a comment to add them to the post.',
   'feed.guests.emailInvalid': 'Enter an e-mail address like name@company.com.',
+  'feed.mail.more': 'More actions',
+  'feed.mail.postBy': 'Post by e-mail',
+  'feed.mail.postByHint': 'Forward or write a mail to this address: it becomes a post that you and the people it names can see. Click to copy.',
+  'feed.mail.commentBy': 'Comment by e-mail',
+  'feed.mail.commentByHint': 'Mail to this address becomes your comment on this post. Click to copy.',
+  'feed.mail.copied': 'Copied',
+  'feed.mail.copyFailed': 'The browser did not allow copying: select the address and copy it by hand.',
+  'feed.mail.loadFailed': 'The address could not be loaded.',
   'feed.files.needText': 'Add a few words to go with the files.',
 } as const;
