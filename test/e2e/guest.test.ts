@@ -142,7 +142,9 @@ describe.skipIf(!haveChromium)(`a guest on a feed post (browser)${chromiumNote}`
     await row.locator('[data-testid=guest-link-revoke]').click(); // confirmed by the dialog handler
     await row.and(b.locator('[data-status=revoked]')).waitFor();
     await g.getByTestId('guest-problem').filter({ hasText: 'revoked' }).waitFor();
-    // What was already on the screen stays readable, but nothing can be sent any more.
+    // What was on the screen goes with the access: the post, the comments, the box to answer.
+    expect(await g.getByTestId('guest-post').count()).toBe(0);
+    expect(await g.getByText('Clause 4 is fine with us').count()).toBe(0);
     expect(await g.getByTestId('guest-input').count()).toBe(0);
     expect(await g.getByTestId('guest-send').count()).toBe(0);
 

@@ -71,6 +71,9 @@ export class GuestThreadState {
   private lost(code: number): void {
     this.stop();
     this.phase = code === 4403 ? 'revoked' : 'ended';
+    // Revoked: the sender took the discussion back (maybe it went to the wrong address), so what was on
+    // the screen goes too, not only the means to answer.
+    if (code === 4403) this.thread = null;
   }
 
   /** Upload a file for the next comment (raw body, name in X-File-Name like the colleagues' uploads). */
