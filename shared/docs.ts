@@ -64,6 +64,16 @@ export const RenamePageBody = z.object({ title: pageTitle }).strict();
 /** POST /api/docs/pages/:id/move: under `parentId` (null: top level) at `index` among the new siblings (default: last). */
 export const MovePageBody = z.object({ parentId: uuid.nullable(), index: index.optional() }).strict();
 
+/** The stream of a space's page tree: `pages_changed` events, for readers of the space. */
+export const docSpaceStream = (spaceId: string) => `docspace:${spaceId}`;
+
+/** The payload of `pages_changed`: which pages of the tree changed, and how (the client refetches the tree). */
+export interface DocTreeChange {
+  spaceId: string;
+  kind: 'created' | 'renamed' | 'moved' | 'deleted' | 'restored';
+  pageIds: string[];
+}
+
 /** A saved state of a page: named by someone, or automatic (`name` null). */
 export interface DocVersion {
   id: string;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub, type TestHub } from '../helpers/hub';
 import { team, type Team } from '../helpers/team';
-import { ApiClient } from '../helpers/client';
+import { ApiClient, RealtimeClient } from '../helpers/client';
 import { upgradeStatus } from '../helpers/yjs';
 
 const GUEST_EMAIL = 'client@partner.example';
@@ -212,5 +212,32 @@ describe('knowledge base routes and permissions', () => {
     expect(await upgradeStatus(hub.url, page, null, hub.url)).toBe(401);
     expect(await upgradeStatus(hub.url, page, t.cid.cookie, hub.url)).toBe(404);
     expect(await upgradeStatus(hub.url, page, t.ben.cookie, hub.url)).toBe(101);
+  });
+
+  it('a space\'s page tree changes reach its readers live (docspace:<id>); others may not follow it', async () => {
+    const ben = await RealtimeClient.open(hub.url, t.ben.cookie);
+    const cid = await RealtimeClient.open(hub.url, t.cid.cookie);
+    const guestRt = await RealtimeClient.open(hub.url, guest.cookie, hub.url, 'artel_guest');
+    expect((await ben.request({ type: 'subscribe', streams: [{ stream: `docspace:${groupSpace}` }, { stream: `docspace:${company}` }] })).ok).toBe(true);
+    // Cid is not in the closed group: its space does not exist for him; the company's he may follow.
+    expect((await cid.request({ type: 'subscribe', streams: [{ stream: `docspace:${groupSpace}` }] })).error.code).toBe('not_found');
+    expect((await cid.request({ type: 'subscribe', streams: [{ stream: `docspace:${randomUUID()}` }] })).error.code).toBe('not_found');
+    expect((await cid.request({ type: 'subscribe', streams: [{ stream: `docspace:${company}` }] })).ok).toBe(true);
+    expect((await guestRt.request({ type: 'subscribe', streams: [{ stream: `docspace:${company}` }] })).error.code).toBe('forbidden');
+    const kinds = () => ben.events(`docspace:${groupSpace}`).map((e) => `${e.event.type}:${e.event.payload.kind}`);
+    const page = (await t.ann.post(`/api/docs/spaces/${groupSpace}/pages`, { title: 'Agenda' })).body.page.id;
+    const child = (await t.ann.post(`/api/docs/spaces/${groupSpace}/pages`, { title: 'Item', parentId: page })).body.page.id;
+    await t.ann.patch(`/api/docs/pages/${page}`, { title: 'Agenda (final)' });
+    await t.ann.post(`/api/docs/pages/${child}/move`, { parentId: null });
+    await t.ann.post(`/api/docs/pages/${child}/move`, { parentId: page });
+    await t.ann.del(`/api/docs/pages/${page}`);
+    await t.ann.post(`/api/docs/pages/${page}/restore`, {});
+    await ben.waitFor(() => kinds().length >= 7);
+    expect(kinds()).toEqual(['pages_changed:created', 'pages_changed:created', 'pages_changed:renamed', 'pages_changed:moved', 'pages_changed:moved', 'pages_changed:deleted', 'pages_changed:restored']);
+    const deleted = ben.events(`docspace:${groupSpace}`)[5].event.payload;
+    expect(deleted).toEqual({ spaceId: groupSpace, kind: 'deleted', pageIds: expect.arrayContaining([page, child]) });
+    // Nothing of the group's space reached Cid.
+    expect(cid.events(`docspace:${groupSpace}`)).toEqual([]);
+    for (const c of [ben, cid, guestRt]) c.close();
   });
 });

@@ -1,15 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { AppError } from '../../../shared/errors';
-import type { CreatePageBody, CreateSpaceBody, DocPage, DocSpace, MovePageBody } from '../../../shared/docs';
-import { DOC_LIMITS } from '../../../shared/docs';
+import type { CreatePageBody, CreateSpaceBody, DocPage, DocSpace, DocTreeChange, MovePageBody } from '../../../shared/docs';
+import { DOC_LIMITS, docSpaceStream } from '../../../shared/docs';
+import type { Unit } from '../../db/unit';
 import type { Services } from '../../services';
 import type { Queryable } from '../../db/pool';
-import type { Actor } from '../people/policy';
+import type { Actor, Verdict } from '../people/policy';
 import { enforce } from '../people/actions';
 import { factsOf, findGroup, findGroups, memberRole, memberRoles } from '../groups/repo';
 import { canEditSpace, canManageSpace, canMoveUnder, canReadSpace, canUseDocs, docAccess, type DocAccess, type SpaceFacts } from './policy';
 import * as repo from './repo';
+
+/** What changed in a space's page tree, told on `docspace:<id>` to whoever reads the space (they refetch the tree). */
+function treeChanged(u: Unit, spaceId: string, kind: DocTreeChange['kind'], pageIds: string[], actorId: string): Promise<unknown> {
+  const payload: DocTreeChange = { spaceId, kind, pageIds };
+  return u.emit(docSpaceStream(spaceId), 'pages_changed', payload, actorId);
+}
 
 /** The policy's facts about a space for this actor (the group's facts and the actor's role in it). */
 async function factsFor(q: Queryable, actor: Actor, space: repo.SpaceRow): Promise<SpaceFacts> {
@@ -145,6 +152,7 @@ export async function createPage(svc: Services, actor: Actor, spaceId: string, i
     await checkParent(u.tx, spaceId, input.parentId);
     await repo.insertPage(u.tx, { id, spaceId, parentId: input.parentId, position: Number.MAX_SAFE_INTEGER, title: input.title, by: actor.id });
     await place(u.tx, spaceId, input.parentId, id, input.index);
+    await treeChanged(u, spaceId, 'created', [id], actor.id);
   });
   return repo.toPage((await repo.findPage(svc.db, id))!);
 }
@@ -158,8 +166,11 @@ async function editable(svc: Services, actor: Actor, pageId: string, what: strin
 }
 
 export async function renamePage(svc: Services, actor: Actor, pageId: string, title: string): Promise<DocPage> {
-  await editable(svc, actor, pageId, 'rename this page');
-  await svc.write((u) => repo.renamePage(u.tx, pageId, title, actor.id));
+  const { page } = await editable(svc, actor, pageId, 'rename this page');
+  await svc.write(async (u) => {
+    await repo.renamePage(u.tx, pageId, title, actor.id);
+    await treeChanged(u, page.space_id, 'renamed', [pageId], actor.id);
+  });
   return repo.toPage((await repo.findPage(svc.db, pageId))!);
 }
 
@@ -173,6 +184,7 @@ export async function movePage(svc: Services, actor: Actor, pageId: string, inpu
     await checkParent(u.tx, page.space_id, input.parentId);
     await repo.reparent(u.tx, pageId, input.parentId, actor.id);
     await place(u.tx, page.space_id, input.parentId, pageId, input.index);
+    await treeChanged(u, page.space_id, 'moved', [pageId], actor.id);
   });
   return repo.toPage((await repo.findPage(svc.db, pageId))!);
 }
@@ -182,7 +194,9 @@ export async function deletePage(svc: Services, actor: Actor, pageId: string): P
   const { page } = await editable(svc, actor, pageId, 'delete this page');
   await svc.write(async (u) => {
     await repo.lockSpace(u.tx, page.space_id);
-    await repo.markDeleted(u.tx, (await repo.subtree(u.tx, pageId)).map((p) => p.id), actor.id);
+    const ids = (await repo.subtree(u.tx, pageId)).map((p) => p.id);
+    await repo.markDeleted(u.tx, ids, actor.id);
+    await treeChanged(u, page.space_id, 'deleted', ids, actor.id);
   });
   return repo.toPage((await repo.findPage(svc.db, pageId))!);
 }
@@ -198,6 +212,7 @@ export async function restorePage(svc: Services, actor: Actor, pageId: string): 
     const parent = page.parent_id ? await repo.findPage(u.tx, page.parent_id) : null;
     if (page.parent_id && (!parent || parent.deleted_at)) await repo.reparent(u.tx, pageId, null, actor.id);
     await place(u.tx, page.space_id, parent && !parent.deleted_at ? parent.id : null, pageId, undefined);
+    await treeChanged(u, page.space_id, 'restored', [pageId], actor.id);
   });
   return repo.toPage((await repo.findPage(svc.db, pageId))!);
 }
@@ -212,4 +227,15 @@ export async function openDoc(svc: Services, actor: Actor, docId: string): Promi
   const access = docAccess(actor, facts, page.deleted_at !== null);
   if (access !== 'edit' && access !== 'read') enforce(access, 'open this document');
   return access as DocAccess;
+}
+
+/** May the actor follow `docspace:<id>` (its page tree's changes)? Whoever may read the space. */
+export async function spaceStreamAccess(db: Queryable, actor: Actor, spaceId: string): Promise<Verdict> {
+  if (canUseDocs(actor)) return 'forbidden';
+  const space = await repo.findSpace(db, spaceId);
+  if (!space) return 'not_found';
+  const facts = await factsFor(db, actor, space).catch(() => null);
+  if (!facts) return 'not_found';
+  const read = canReadSpace(actor, facts);
+  return read === null ? null : 'not_found';
 }

@@ -11,6 +11,7 @@ import { boardStreamAccess, recordStreamAccess } from '../crm';
 import { CRM_BOARD_STREAM, type CrmKind } from '../../../shared/crm';
 import { taskStreamAccess } from '../tasks';
 import { callStreamAccess, doorStreamAccess, lobbyStreamAccess } from '../calls/access';
+import { spaceStreamAccess } from '../docs/actions';
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const CHAT = new RegExp(`^chat:(${UUID})$`);
@@ -24,6 +25,7 @@ const TASK = new RegExp(`^task:(${UUID})$`);
 const CALL = new RegExp(`^call:(${UUID})$`);
 const LOBBY = new RegExp(`^lobby:(${UUID})$`);
 const DOOR = new RegExp(`^door:(${UUID})$`);
+const DOC_SPACE = new RegExp(`^docspace:(${UUID})$`);
 
 /** A user's own stream: their chat list changes and read positions, for all their devices. */
 export const userStream = (userId: string) => `user:${userId}`;
@@ -60,6 +62,9 @@ export async function streamAccess(db: Queryable, actor: Actor, stream: string):
   // Who waits in a call's lobby: its chat's members, never a guest.
   const door = DOOR.exec(stream);
   if (door) return doorStreamAccess(db, actor, door[1]);
+  // A knowledge-base space's page tree: whoever may read the space.
+  const docSpace = DOC_SPACE.exec(stream);
+  if (docSpace) return spaceStreamAccess(db, actor, docSpace[1]);
   if (stream === FEED_ALL_STREAM) return audienceStreamAccess(actor, null);
   const feedUser = FEED_USER.exec(stream);
   if (feedUser) return audienceStreamAccess(actor, feedUser[1]);
