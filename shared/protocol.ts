@@ -145,5 +145,30 @@ export function decodeClientMessage(
     for (const issue of parsed.error.issues) fields[issue.path.join('.') || '_'] = issue.message;
     return { ok: false, re, error: { code: 'bad_frame', message: 'Frame does not match its schema', fields } };
   }
+  const bad = unstorableText(parsed.data);
+  if (bad) return { ok: false, re, error: { code: 'bad_frame', message: 'Frame does not match its schema', fields: { [bad.path]: bad.message } } };
   return { ok: true, message: parsed.data };
+}
+
+/** A surrogate half without its other half. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * The first string in `value` that storage cannot take, as `{path, message}` (path dot-joined, `_` for the
+ * value itself), or null: U+0000 (PostgreSQL text cannot hold it) and lone surrogates (JSON escapes them
+ * and PostgreSQL's jsonb, which stores every event, refuses them). Such input is refused as bad input up
+ * front instead of failing inside a write. Walks validated data iteratively: no depth limit to hit.
+ */
+export function unstorableText(value: unknown): { path: string; message: string } | null {
+  const stack: [unknown, string][] = [[value, '']];
+  while (stack.length) {
+    const [v, path] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) return { path: path || '_', message: 'Text must not contain the NUL character (U+0000)' };
+      if (LONE_SURROGATE.test(v)) return { path: path || '_', message: 'Text must be valid Unicode (a lone surrogate)' };
+    } else if (typeof v === 'object' && v !== null) {
+      for (const [k, x] of Object.entries(v)) stack.push([x, path ? `${path}.${k}` : k]);
+    }
+  }
+  return null;
 }

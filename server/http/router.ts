@@ -1,6 +1,7 @@
 import { z, type ZodTypeAny } from 'zod';
 import { AppError } from '../../shared/errors';
 import { LIMITS } from '../../shared/api';
+import { unstorableText } from '../../shared/protocol';
 import type { Services } from '../services';
 import type { IncomingRequest, Reply } from '../hub/http';
 import type { UserRow } from '../domains/people/repo';
@@ -92,6 +93,8 @@ export function parseJson<S extends ZodTypeAny>(schema: S, raw: Buffer): z.infer
     for (const issue of parsed.error.issues) fields[issue.path.join('.') || '_'] = issue.message;
     throw new AppError('bad_request', 'The request is not valid', { fields });
   }
+  const bad = unstorableText(parsed.data);
+  if (bad) throw new AppError('bad_request', 'The request is not valid', { fields: { [bad.path]: bad.message } });
   return parsed.data;
 }
 

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { markdownToText, renderMarkdown } from '../../shared/markdown';
 import { parseMentions } from '../../shared/mentions';
+import { XSS_CORPUS, XSS_MENTION_ID } from '../fixtures/xss-corpus';
 
 // Expected outputs are written out by hand from the subset's rules, never produced by the renderer itself.
 
-const ANN = '0b8f6f4e-5d43-4c1e-9a51-2d7f0f3c6a11';
+const ANN = XSS_MENTION_ID;
 const BOB = '7d1c2f3e-aaaa-4bbb-8ccc-0123456789ab';
 const NAMES: Record<string, string> = { [ANN]: 'Ann', [BOB]: 'Борис' };
 const mentionName = (id: string): string | null => NAMES[id] ?? null;
@@ -438,106 +439,12 @@ describe('markdownToText', () => {
 // ---------------------------------------------------------------------------------------------------------
 // Hostile input: whatever comes in, the output passes the strict scanner.
 
-const XSS: string[] = [
-  '<script>alert(1)</script>',
-  '<SCRIPT SRC=https://evil.example/x.js></SCRIPT>',
-  '<img src=x onerror=alert(1)>',
-  '<img src="x" onerror="alert(1)">',
-  '<svg onload=alert(1)>',
-  '<svg><script>alert(1)</script></svg>',
-  '<iframe src="javascript:alert(1)"></iframe>',
-  '<math><mi xlink:href="javascript:alert(1)">x</mi></math>',
-  '<style>*{background:url(javascript:alert(1))}</style>',
-  '<!-- x --><script>alert(1)</script>',
-  '<![CDATA[<script>alert(1)</script>]]>',
-  '<a href="javascript:alert(1)">x</a>',
-  '<A HREF=javascript:alert(1)>x</A>',
-  '<a href="https://ok.example" onclick="alert(1)">x</a>',
-  '<p onmouseover="alert(1)">x</p>',
-  '&lt;script&gt;alert(1)&lt;/script&gt;',
-  '[x](javascript:alert(1))',
-  '[x](JaVaScRiPt:alert(1))',
-  '[x](JAVASCRIPT:alert(1))',
-  '[x](java\tscript:alert(1))',
-  '[x](java\nscript:alert(1))',
-  '[x](java\u0000script:alert(1))',
-  '[x](\u0001javascript:alert(1))',
-  '[x](&#106;avascript:alert(1))',
-  '[x](&#x6A;avascript&#x3A;alert(1))',
-  '[x](&#0000106&#0000097&#0000118&#0000097&#0000115&#0000099&#0000114&#0000105&#0000112&#0000116&#0000058alert(1))',
-  '[x](javascript&colon;alert(1))',
-  '[x](jav&Tab;ascript:alert(1))',
-  '[x](java&#x09;script:alert(1))',
-  '[x](java&#10;script:alert(1))',
-  '[x](%6A%61%76%61%73%63%72%69%70%74:alert(1))',
-  '[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)',
-  '[x](vbscript:msgbox(1))',
-  '[x](file:///etc/passwd)',
-  '[x](//evil.example)',
-  '[x](/\\evil.example)',
-  '[x](\\\\evil.example)',
-  '[x]( javascript:alert(1))',
-  '[x](<javascript:alert(1)>)',
-  '[x](ｊａｖａｓｃｒｉｐｔ：alert(1))',
-  '[x](\u202ejavascript:alert(1))',
-  '[x](java\u200bscript:alert(1))',
-  '[x](јavascript:alert(1))',
-  '[x](javascript://%0aalert(1))',
-  '[x](https://ok.example"onmouseover="alert(1))',
-  '[x](https://ok.example" onmouseover="alert(1))',
-  "[x](https://ok.example'onmouseover='alert(1))",
-  '[x](https://ok.example/"><script>alert(1)</script>)',
-  '[x](mailto:"><img src=x onerror=alert(1)>)',
-  '["><img src=x onerror=alert(1)>](https://ok.example)',
-  '[<script>alert(1)</script>](https://ok.example)',
-  '[x" onclick="alert(1)](https://ok.example)',
-  '[[x](javascript:alert(1))](https://ok.example)',
-  '[x](https://ok.example)[y](javascript:alert(1))',
-  '[a](https://a.example)](javascript:alert(1))',
-  '[[[[x]]]](javascript:alert(1))',
-  '[x](javascript:alert(1)) https://ok.example',
-  'https://ok.example/"><script>alert(1)</script>',
-  "https://ok.example/'onmouseover='alert(1)'",
-  'https://ok.example/<img src=x onerror=alert(1)>',
-  'https://ok.example/&quot;onmouseover=&quot;alert(1)',
-  '<https://ok.example" onclick="alert(1)>',
-  '<javascript:alert(1)>',
-  `<@"><script>alert(1)</script>>`,
-  `<@${ANN}" onmouseover="alert(1)>`,
-  `<@${ANN}><script>alert(1)</script>`,
-  `<@<@${ANN}>>`,
-  '<@00000000-0000-0000-0000-000000000000 onclick=alert(1)>',
-  '@all<script>alert(1)</script>',
-  '`</code><script>alert(1)</script>`',
-  '``</code>`<script>``',
-  '```\n</code></pre><script>alert(1)</script>\n```',
-  '```"><script>alert(1)</script>\nx\n```',
-  '```js" onclick="alert(1)\nx\n```',
-  '```js class="x\nx\n```',
-  '**<img src=x onerror=alert(1)>**',
-  '*<svg onload=alert(1)>*',
-  '~~<del onclick=alert(1)>~~',
-  '> <script>alert(1)</script>',
-  '>>>>>> <img src=x onerror=alert(1)>',
-  '- [x](javascript:alert(1))',
-  '1. <b onclick=alert(1)>x</b>',
-  '\u2028<script>alert(1)</script>\u2029',
-  '<scr\u0000ipt>alert(1)</scr\u0000ipt>',
-  '＜script＞alert(1)＜/script＞',
-  '\ud800<script>\udfff',
-  '[x](https://ok.example\u0000javascript:alert(1))',
-  '*[x](javascript:alert(1))*',
-  '[`x`](javascript:alert(1))',
-  '[x](javascript:alert(1)`)`',
-  '[x](javascript:/**/alert(1))',
-  '[x](https:javascript:alert(1))',
-  '[x](  https://ok.example  )',
-  '[x](https://ok.example)`<script>`',
-];
+// The corpus (test/fixtures/xss-corpus.ts) is shared with the browser test that renders it in Chromium.
+const XSS = XSS_CORPUS;
 
 describe('renderMarkdown: XSS corpus', () => {
   it('is large enough', () => {
-    expect(XSS.length).toBeGreaterThanOrEqual(40);
+    expect(XSS.length).toBeGreaterThanOrEqual(150);
   });
 
   it.each(XSS)('%j renders only allowed markup', (src) => {
