@@ -17,6 +17,18 @@ export interface OutboxItem {
   threadRootId?: string;
   /** Files already uploaded, sent as `fileIds` (and shown while pending). */
   attachments?: FileRef[];
+  /**
+   * A forward of this message: the hub copies its text and files, so `body` and `attachments` hold the
+   * original's only to show it while pending, and are not sent.
+   */
+  forwardOf?: string;
+  /** A forward's origin, shown while pending (the stored copy carries its own). */
+  forwardedFrom?: { chatId: string; messageId: string; authorId: string };
+  /**
+   * Names of files the message still waits for: they upload in this tab, and the item is not sent before
+   * they are up (nor is anything after it). After a reload they are gone, and the item is marked failed.
+   */
+  waiting?: string[];
   /** When it was written (shown as its time while pending). */
   createdAt: string;
   /** 'queued' waits for its turn; 'failed' was refused and waits for retry or discard. */
@@ -55,6 +67,35 @@ export function saveOutbox(store: KeyValue, userId: string, items: OutboxItem[])
   } catch {
     /* storage full or unavailable: the queue still lives in memory */
   }
+}
+
+/** The fields of the `message_send` request that sends an item. */
+export function sendFields(item: OutboxItem): { chatId: string; clientId: string; body: string; threadRootId?: string; fileIds?: string[]; forwardOf?: string } {
+  return {
+    chatId: item.chatId,
+    clientId: item.clientId,
+    ...(item.threadRootId ? { threadRootId: item.threadRootId } : {}),
+    ...(item.forwardOf
+      ? { body: '', forwardOf: item.forwardOf }
+      : { body: item.body, ...(item.attachments?.length ? { fileIds: item.attachments.map((f) => f.id) } : {}) }),
+  };
+}
+
+/** Its awaited files are up: add them to an item's attachments; it no longer waits. */
+export function withFiles(items: OutboxItem[], clientId: string, files: FileRef[]): OutboxItem[] {
+  return items.map((i) => {
+    if (i.clientId !== clientId) return i;
+    const { waiting: _, ...rest } = i;
+    return { ...rest, attachments: [...(i.attachments ?? []), ...files] };
+  });
+}
+
+/**
+ * Items read back after a reload that still waited for files: those files lived in the closed tab, so
+ * the items are marked failed (sending them without the files, or discarding them, is the user's call).
+ */
+export function withLostFiles(items: OutboxItem[]): OutboxItem[] {
+  return items.map((i) => (i.waiting?.length && i.state === 'queued' ? { ...i, state: 'failed' as const } : i));
 }
 
 /** Failures that say "not now" rather than "never": the item stays queued and is sent again later. */

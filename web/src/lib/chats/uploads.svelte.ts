@@ -1,13 +1,19 @@
 /**
  * Files being attached to the next message of one composer: each is uploaded at once
  * (`POST /api/chats/:id/files`, raw body, name in `X-File-Name`) with its progress shown; the message
- * is sent with the ids of those that finished. Files are not queued while offline: an upload that fails
- * shows its reason and can be removed.
+ * is sent with the ids of those that finished. A message may be sent before its files are up: it then
+ * waits in the send queue (in its place) for them (see sender.svelte.ts).
+ *
+ * An upload that got no answer (no network) is tried again by itself once the connection is back; one
+ * the hub answered "not now" (5xx) shows a retry button; a refusal (too large) only shows why.
  */
 import { MAX_ATTACHMENTS, type FileRef } from '$shared/messenger';
 import type { ErrorBody } from '$shared/errors';
 import { ApiError } from '../api';
+import { connection } from '../realtime/live.svelte';
+import { uploadFailure, type UploadFailure } from './forward';
 
+/** A file being uploaded, as plain data (the feed keeps its uploads so). */
 export interface Upload {
   key: string;
   name: string;
@@ -47,10 +53,116 @@ export function sendFile(url: string, file: File, onprogress: (p: number) => voi
   });
 }
 
+/** Uploads that got no answer, tried again when the connection comes back. */
+const offline = new Set<UploadTask>();
+let watching = false;
+
+/**
+ * Start watching for the connection to come back (once, on the first upload that failed for want of
+ * one): the realtime socket going online, or the browser saying the network is back.
+ */
+function watchConnection(): void {
+  if (watching || typeof window === 'undefined') return;
+  watching = true;
+  const again = () => {
+    for (const task of [...offline]) task.retry();
+  };
+  window.addEventListener('online', again);
+  let last = connection.status;
+  $effect.root(() => {
+    $effect(() => {
+      const now = connection.status;
+      if (now === 'online' && last !== 'online') again();
+      last = now;
+    });
+  });
+}
+
+/** One file being uploaded: its own reactive state, so it can move from the composer to a queued message. */
+export class UploadTask implements Upload {
+  readonly key = crypto.randomUUID();
+  readonly name: string;
+  readonly size: number;
+  /** 0..1 while uploading. */
+  progress = $state(0);
+  state = $state<'uploading' | 'done' | 'failed'>('uploading');
+  file = $state<FileRef>();
+  error = $state<ApiError>();
+  /** For a failed upload: whether and how it may be tried again. */
+  failure = $state<UploadFailure>();
+  private attempt = 0;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(
+    private readonly url: string,
+    private readonly blob: File,
+  ) {
+    this.name = blob.name || 'file';
+    this.size = blob.size;
+    this.start();
+  }
+
+  /** Whether a retry button makes sense (the hub or the network may answer differently next time). */
+  get retryable(): boolean {
+    return this.state === 'failed' && this.failure !== 'final';
+  }
+
+  /** Still worth waiting for: uploading, or to be tried again by itself once back online. */
+  get pending(): boolean {
+    return this.state === 'uploading' || (this.state === 'failed' && this.failure === 'offline');
+  }
+
+  /** Run `fn` each time this upload finishes or fails; returns the unsubscribe. */
+  onSettled(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  retry(): void {
+    if (this.retryable) this.start();
+  }
+
+  /** Forget it (removed by the user, or its message discarded): no automatic retry any more. */
+  drop(): void {
+    offline.delete(this);
+    this.listeners.clear();
+    this.attempt++;
+  }
+
+  private start(): void {
+    const attempt = ++this.attempt;
+    offline.delete(this);
+    Object.assign(this, { state: 'uploading', progress: 0, error: undefined, failure: undefined });
+    sendFile(this.url, this.blob, (p) => attempt === this.attempt && (this.progress = p)).then(
+      (file) => this.settle(attempt, { state: 'done', progress: 1, file }),
+      (error: ApiError) => {
+        const failure = uploadFailure(error.status, error.code);
+        // A 5xx while the socket is down too is the hub being away: treat it as no answer at all.
+        const away = failure === 'retryable' && error.status >= 500 && connection.status !== 'online';
+        this.settle(attempt, { state: 'failed', error, failure: away ? 'offline' : failure });
+      },
+    );
+  }
+
+  private settle(attempt: number, patch: Partial<Pick<UploadTask, 'state' | 'progress' | 'file' | 'error' | 'failure'>>): void {
+    if (attempt !== this.attempt) return;
+    Object.assign(this, patch);
+    if (this.failure === 'offline') {
+      offline.add(this);
+      watchConnection();
+    }
+    for (const fn of [...this.listeners]) fn();
+  }
+}
+
 export class Uploads {
-  items = $state<Upload[]>([]);
+  items = $state<UploadTask[]>([]);
   busy = $derived(this.items.some((u) => u.state === 'uploading'));
   ready = $derived(this.items.filter((u) => u.state === 'done').map((u) => u.file!));
+  /** The files a message would carry: all but those refused for good (they stay listed with the reason). */
+  usable = $derived(this.items.filter((u) => !(u.state === 'failed' && u.failure === 'final')));
+  /** A message can go once no file needs the user: each is uploaded, uploading, or waiting for the network. */
+  sendable = $derived(this.usable.every((u) => u.state === 'done' || u.pending));
 
   constructor(private readonly chatId: string) {}
 
@@ -58,28 +170,27 @@ export class Uploads {
   add(files: Iterable<File>): void {
     for (const f of files) {
       if (this.items.length >= MAX_ATTACHMENTS) return;
-      const key = crypto.randomUUID();
-      this.items.push({ key, name: f.name || 'file', size: f.size, progress: 0, state: 'uploading' });
-      sendFile(`/api/chats/${this.chatId}/files`, f, (p) => this.patch(key, { progress: p })).then(
-        (file) => this.patch(key, { state: 'done', progress: 1, file }),
-        (error: ApiError) => this.patch(key, { state: 'failed', error }),
-      );
+      this.items.push(new UploadTask(`/api/chats/${this.chatId}/files`, f));
     }
   }
 
-  private patch(key: string, p: Partial<Upload>): void {
-    const u = this.items.find((x) => x.key === key);
-    if (u) Object.assign(u, p);
+  retry(key: string): void {
+    this.items.find((u) => u.key === key)?.retry();
   }
 
   remove(key: string): void {
+    this.items.find((u) => u.key === key)?.drop();
     this.items = this.items.filter((u) => u.key !== key);
   }
 
-  /** The finished files, taken for a message (the list empties). */
-  take(): FileRef[] {
+  /**
+   * The files, taken for a message: those uploaded, and those the message waits for. Files refused for
+   * good stay in the list, their reason shown, until removed.
+   */
+  take(): { files: FileRef[]; waiting: UploadTask[] } {
     const files = this.ready;
-    this.items = [];
-    return files;
+    const waiting = this.usable.filter((u) => u.state !== 'done');
+    this.items = this.items.filter((u) => !this.usable.includes(u));
+    return { files, waiting };
   }
 }
