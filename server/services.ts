@@ -20,6 +20,9 @@ export type ControlMessage =
   | { type: 'close_user'; userId: string; code: CloseCode; reason: string }
   | { type: 'close_session'; sessionHash: string; code: CloseCode; reason: string }
   | { type: 'revoke_stream'; userId: string; channel: string }
+  // Documents' sockets ask again what they may do (a group member removed, a group archived or closed):
+  // of one person, or (no userId) of everyone; a socket whose access changed is closed (4300, or 4403 when gone).
+  | { type: 'recheck_docs'; userId?: string }
   // `away`: every socket of the user on that node reports idle (absent from older nodes: active).
   | { type: 'presence'; node: string; userId: string; online: boolean; away?: boolean }
   | { type: 'presence_sync'; node: string; userIds: string[]; away?: string[] };

@@ -7,7 +7,7 @@ import { StaticSite } from './static';
 import { Topics } from './topics';
 import { Presence } from './presence';
 import { socketBehavior, SocketRegistry } from './socket';
-import { yjsBehavior } from './yjs';
+import { recheckDocSocket, yjsBehavior } from './yjs';
 import { closeWith, sendFrame, type Socket } from './connection';
 import { CloseCode } from '../../shared/protocol';
 import type { HubContext } from './dispatch';
@@ -99,6 +99,11 @@ export class Hub {
       case 'revoke_stream':
         for (const ws of this.registry.byUser.get(msg.userId) ?? []) this.revoke(ws, msg.channel);
         return;
+      case 'recheck_docs': {
+        const sockets = msg.userId ? [...(this.registry.byUser.get(msg.userId) ?? [])] : [...this.registry.byUser.values()].flatMap((set) => [...set]);
+        for (const ws of sockets) void recheckDocSocket(this.svc, ws);
+        return;
+      }
       case 'presence':
       case 'presence_sync':
         this.presence.handle(msg);

@@ -9,6 +9,7 @@ import { beginUpgrade } from './upgrade';
 import { closeWith, type Connection, type Socket } from './connection';
 import { identify, type SocketRegistry } from './socket';
 import type { HubContext } from './dispatch';
+import type { Services } from '../services';
 
 /** What a /yjs socket keeps: the colleague's connection (so logout and deactivation close it too) and its document. */
 interface YjsConnection extends Connection {
@@ -130,3 +131,25 @@ export function yjsBehavior(hub: HubContext, registry: SocketRegistry, headers: 
     },
   };
 }
+
+/**
+ * A socket of the hub: when it is a document's, ask again what its user may do there (the group whose
+ * space it is changed), and close it when that is no longer what it was granted: 4403 "access revoked"
+ * when the page is out of reach now (the client stops), 4300 "access changed" when edit became read or
+ * the reverse (the client reconnects and is granted what it may do now). Sockets of /ws are left alone.
+ */
+export async function recheckDocSocket(svc: Services, socket: Socket): Promise<void> {
+  const c = socket.getUserData() as Partial<YjsConnection> & Connection;
+  if (c.closed || !c.docId || !c.access) return;
+  let now: DocAccess | null;
+  try {
+    now = await openDoc(svc, c.actor, c.docId);
+  } catch (err) {
+    if (!(err instanceof AppError)) return svc.log.warn('document access recheck failed', { conn: c.id, err });
+    now = null;
+  }
+  if (now === c.access || c.closed) return;
+  svc.log.info('document socket closed: access changed', { conn: c.id, doc: c.docId, user: c.user.id, was: c.access, now });
+  closeWith(socket, now ? DOC_CLOSE.accessChanged : DOC_CLOSE.forbidden, now ? 'access changed' : 'access revoked');
+}
+

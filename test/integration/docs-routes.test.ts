@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub, type TestHub } from '../helpers/hub';
 import { team, type Team } from '../helpers/team';
 import { ApiClient, RealtimeClient } from '../helpers/client';
-import { upgradeStatus } from '../helpers/yjs';
+import { openDoc, until, upgradeStatus } from '../helpers/yjs';
 
 const GUEST_EMAIL = 'client@partner.example';
 
@@ -239,5 +239,38 @@ describe('knowledge base routes and permissions', () => {
     // Nothing of the group's space reached Cid.
     expect(cid.events(`docspace:${groupSpace}`)).toEqual([]);
     for (const c of [ben, cid, guestRt]) c.close();
+  });
+
+  it('open document sockets follow access changes: an archived group\'s become read-only, a removed member\'s close', async () => {
+    const page = (await t.ann.post(`/api/docs/spaces/${groupSpace}/pages`, { title: 'Minutes' })).body.page.id;
+    const ben = openDoc(hub.url, page, t.ben);
+    const ann = openDoc(hub.url, page, t.ann);
+    try {
+      await Promise.all([ben.synced, ann.synced]);
+      ben.text.insert(0, 'editable');
+      await until(() => ann.text.toString() === 'editable', 'Ben editing');
+      // Archived: the editors' sockets close ("access changed") and come back read-only.
+      expect((await t.ann.post(`/api/groups/${groupId}/archive`, {})).status).toBe(200);
+      await until(() => ben.closes.some((c) => c.code === 4300 && c.reason === 'access changed'), 'Ben told');
+      await until(() => ben.provider.synced && ben.provider.wsconnected, 'Ben back');
+      ben.text.insert(0, 'nope ');
+      await until(() => ben.denied.includes('permission denied: read-only'), 'a read-only refusal');
+      expect(ann.text.toString()).toBe('editable');
+      expect((await t.ann.post(`/api/groups/${groupId}/restore`, {})).status).toBe(200);
+      // Restored: back to editing, again through a reconnect.
+      await until(() => ben.closes.filter((c) => c.code === 4300).length === 2 && ben.provider.synced && ben.provider.wsconnected, 'Ben editing again');
+      ben.text.insert(0, 'again ');
+      await until(() => ann.text.toString().startsWith('again '), 'an edit after the restore');
+      // Removed from the closed group: Ben's socket closes and the page no longer opens for him.
+      const closesBefore = ben.closes.length;
+      expect((await t.ann.del(`/api/groups/${groupId}/members/${t.ids.ben}`)).status).toBe(200);
+      await until(() => ben.closes.slice(closesBefore).some((c) => c.code === 4403), 'Ben closed out');
+      expect(await upgradeStatus(hub.url, page, t.ben.cookie, hub.url)).toBe(404);
+      // Ann, still a member with edit rights, was left alone.
+      expect(ann.closes.filter((c) => c.reason === 'access revoked')).toEqual([]);
+    } finally {
+      ben.destroy();
+      ann.destroy();
+    }
   });
 });

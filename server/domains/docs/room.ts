@@ -12,6 +12,9 @@ import {
 export const DOC_CLOSE = {
   badFrame: 4400,
   forbidden: 4403,
+  /** What the user may do here changed (edit became read, or back): reconnect to be granted it (a
+   *  y-websocket client reconnects on any code outside 4400-4499). */
+  accessChanged: 4300,
   gone: 4404,
   tooLarge: 4413,
   rateLimited: 4429,

@@ -66,6 +66,8 @@ export async function updateGroup(svc: Services, actor: Actor, groupId: string, 
   await svc.write(async (u) => {
     await repo.updateGroup(u.tx, groupId, input);
     await events.groupChanged(u, groupId, actor.id);
+    // Open to closed (or back): who may read its documents changed.
+    if (input.visibility !== undefined && input.visibility !== facts.visibility) u.afterCommit(() => svc.control({ type: 'recheck_docs' }));
   });
   return repo.groupFor(svc.db, actor.id, groupId);
 }
@@ -78,6 +80,8 @@ export async function setArchived(svc: Services, actor: Actor, groupId: string, 
   await svc.write(async (u) => {
     await repo.setArchived(u.tx, groupId, archived);
     await events.groupChanged(u, groupId, actor.id);
+    // The group's documents become read-only (or editable again) for whoever has them open.
+    u.afterCommit(() => svc.control({ type: 'recheck_docs' }));
   });
   return repo.groupFor(svc.db, actor.id, groupId);
 }
@@ -122,6 +126,8 @@ export async function removeMember(svc: Services, actor: Actor, groupId: string,
     if (facts.visibility === 'closed') {
       u.afterCommit(() => svc.control({ type: 'revoke_stream', userId, channel: streamChannel(groupFeedStream(groupId)) }));
     }
+    // Their open documents of the group's space: read-only now (an open group) or out of reach (a closed one).
+    u.afterCommit(() => svc.control({ type: 'recheck_docs', userId }));
   });
 }
 
