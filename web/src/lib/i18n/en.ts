@@ -10,8 +10,9 @@ import { tasks } from './en/tasks';
 import { crm } from './en/crm';
 import { commands } from './en/commands';
 import { calls } from './en/calls';
+import { docs } from './en/docs';
 
-export const en = { ...core, ...chats, ...feed, ...tasks, ...crm, ...commands, ...calls } as const;
+export const en = { ...core, ...chats, ...feed, ...tasks, ...crm, ...commands, ...calls, ...docs } as const;
 
 /** A message key. */
 export type MessageKey = keyof typeof en;

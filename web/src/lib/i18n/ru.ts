@@ -11,5 +11,6 @@ import { tasks } from './ru/tasks';
 import { crm } from './ru/crm';
 import { commands } from './ru/commands';
 import { calls } from './ru/calls';
+import { docs } from './ru/docs';
 
-export const ru: Dictionary = { ...core, ...chats, ...feed, ...tasks, ...crm, ...commands, ...calls };
+export const ru: Dictionary = { ...core, ...chats, ...feed, ...tasks, ...crm, ...commands, ...calls, ...docs };
