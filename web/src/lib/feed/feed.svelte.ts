@@ -1,72 +1,37 @@
 /**
  * One live list of posts: the whole feed (with its filter tabs), a workgroup's feed, or a single post.
  *
- *  - The newest page loads over HTTP at once; older pages follow the keyset cursor (endless scrolling,
- *    at most MAX_POSTS).
+ *  - The newest page loads over HTTP at once; older pages follow the keyset cursor. Scrolling is endless:
+ *    the list keeps a window of at most MAX_POSTS posts, dropping whole pages at the far end and fetching
+ *    them again by their cursors when the reader scrolls back (./window.ts).
  *  - New posts come from the audience streams of GET /api/feed/streams (or the group's stream). They are
  *    subscribed without a position: each anchors at the hub's head and then reloads the newest page, so
- *    nothing between the two is lost. A post announced on several streams is kept once, by id.
- *  - Each post on screen follows its own stream `post:<id>` from the post's `head` (comments, edits,
- *    reactions, poll, reads, deletion); a subscription lingers a little after the post scrolls away.
+ *    nothing between the two is lost. A post announced on several streams is kept once, by id. While the
+ *    window's top pages are dropped, new posts wait above it (counted in `unseen`).
+ *  - Each post on screen follows its own stream `post:<id>` (./watches.ts).
  *  - My read marks from other devices, mentions and the groups I join arrive on `user:<me>` (feedUser).
+ *  - What the viewer does with a post (edit, react, comment, …) is FeedPosts (./posts.svelte.ts).
  */
-import {
-  groupFeedStream,
-  postStream,
-  type CreateCommentInput,
-  type CreatePostInput,
-  type EditPostInput,
-  type FeedComment,
-  type FeedFilter,
-  type FeedPage,
-  type FeedPost,
-  type PollState,
-  type Reaction,
-  type ReadState,
-  type WorkGroup,
-} from '$shared/feed';
-import type { GuestLinkInfo } from '$shared/guests';
+import { groupFeedStream, type CreatePostInput, type FeedFilter, type FeedPage, type FeedPost, type WorkGroup } from '$shared/feed';
 import type { StreamEvent } from '$shared/types';
 import { untrack } from 'svelte';
 import { api, isApiError } from '../api';
 import { realtime } from '../realtime/live.svelte';
 import type { RealtimeClient } from '../realtime/socket';
 import { session } from '../session.svelte';
-import {
-  addPost,
-  appendPage,
-  applyAudienceEvent,
-  applyPostEvent,
-  findPost,
-  markedRead,
-  matchesFilter,
-  MAX_POSTS,
-  mergeComments,
-  mergePinned,
-  mergePost,
-  mergeTop,
-  patchPost,
-  setReactions,
-  upsertComment,
-  type FeedItem,
-  type FeedState,
-  type ListContext,
-} from './model';
-import { withInvited } from './guests';
 import { feedUser } from './user.svelte';
+import { addPost, appendPage, applyAudienceEvent, applyPostEvent, findPost, markedRead, matchesFilter, mergePinned, mergePost, mergeTop, patchPost, type FeedItem, type ListContext } from './model';
+import { FeedPosts } from './posts.svelte';
+import { PostWatches } from './watches';
+import { atTop, firstPage, newerLoaded, olderLoaded, reachesWindow, trimBottom, trimTop, type FetchedPage, type Paging } from './window';
+
+export type { Reader } from './posts.svelte';
 
 /** Posts per page. */
 const PAGE = 20;
-/** A post stream stays followed this long after its post left the screen. */
-const LINGER_MS = 15_000;
-/** Comments per page when "show all" loads them, and at most this many pages. */
-const COMMENT_PAGE = 200;
-const COMMENT_PAGES = 10;
-
-export interface Reader {
-  userId: string;
-  readAt: string;
-}
+/** Pages fetched at most to close a gap above the window before the list starts over from the top. */
+const GAP_PAGES = 10;
+const NO_PAGES: Paging = { pages: [], above: [], below: null };
 
 export interface FeedListOptions {
   /** A workgroup's feed. */
@@ -77,25 +42,24 @@ export interface FeedListOptions {
   onGroupEvent?: (ev: StreamEvent) => void;
 }
 
-interface Watch {
-  count: number;
-  stop: () => void;
-  timer: ReturnType<typeof setTimeout> | null;
-}
-
-export class FeedList {
-  /** Replaced, never mutated (see model.ts). */
-  state = $state.raw<FeedState>({ posts: [], pinned: [] });
+export class FeedList extends FeedPosts {
   filter = $state<FeedFilter>('all');
-  nextCursor = $state<string | null>(null);
+  /** Which pages the window holds, which were dropped above it, and the cursor below it. */
+  paging = $state.raw<Paging>(NO_PAGES);
   loaded = $state(false);
   failed = $state(false);
   loadingMore = $state(false);
   moreFailed = $state(false);
+  loadingNewer = $state(false);
+  newerFailed = $state(false);
+  /** New posts announced since the reader last looked at the top of the list. */
+  unseen = $state(0);
   /** The single post is gone (deleted, or no longer visible to me). */
   gone = $state(false);
-  /** Enough posts are loaded; endless scrolling stopped. */
-  full = $derived(this.state.posts.length >= MAX_POSTS);
+  /** The cursor of the next older page (null: the window reaches the first post). */
+  nextCursor = $derived(this.paging.below);
+  /** The window holds the newest posts (nothing dropped above it). */
+  top = $derived(atTop(this.paging));
 
   readonly groupId: string | null;
   readonly postId: string | null;
@@ -108,18 +72,20 @@ export class FeedList {
   private again = false;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly audience = new Map<string, () => void>();
-  private readonly watches = new Map<string, Watch>();
+  private readonly watches = new PostWatches({
+    client: () => this.client,
+    headOf: (postId) => findPost(this.state, postId)?.head,
+    onEvent: (postId, ev) => this.onPostEvent(postId, ev),
+    refetch: (postId) => void this.refetch(postId),
+  });
   private stopUser: (() => void) | null = null;
   private stopDepartment: (() => void) | null = null;
 
   constructor(options: FeedListOptions = {}) {
+    super();
     this.groupId = options.groupId ?? null;
     this.postId = options.postId ?? null;
     this.onGroupEvent = options.onGroupEvent;
-  }
-
-  private get myId(): string {
-    return session.me?.id ?? '';
   }
 
   private context(): ListContext {
@@ -128,7 +94,8 @@ export class FeedList {
       filter: this.filter,
       groupId: this.groupId,
       pinning: this.filter === 'all' && !this.postId,
-      complete: this.loaded && this.nextCursor === null,
+      complete: this.loaded && this.paging.below === null,
+      top: atTop(this.paging),
     };
   }
 
@@ -154,21 +121,42 @@ export class FeedList {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     for (const stop of this.audience.values()) stop();
     this.audience.clear();
-    this.dropWatches();
+    this.watches.clear();
   }
 
   /** Show another tab: the list starts over. */
   setFilter(filter: FeedFilter): void {
     if (filter === this.filter) return;
     this.filter = filter;
+    this.restart();
+  }
+
+  /**
+   * Back to the newest posts (the "new posts" button, my own post sent from far down): when the window's
+   * top was dropped, the list starts over from the newest page.
+   */
+  jumpToTop(): void {
+    this.unseen = 0;
+    if (!atTop(this.paging)) this.restart();
+  }
+
+  /** The reader sees the top of the list: nothing new is waiting any more. */
+  seen(): void {
+    if (this.unseen) this.unseen = 0;
+  }
+
+  private restart(): void {
     this.generation++;
-    this.dropWatches();
+    this.watches.clear();
     this.state = { posts: [], pinned: [] };
-    this.nextCursor = null;
+    this.paging = NO_PAGES;
+    this.unseen = 0;
     this.loaded = false;
     this.failed = false;
     this.moreFailed = false;
     this.loadingMore = false;
+    this.newerFailed = false;
+    this.loadingNewer = false;
     this.refresh();
   }
 
@@ -195,6 +183,11 @@ export class FeedList {
     return `/api/feed?${q}`;
   }
 
+  private pinnedOf(page: FeedPage): FeedItem[] {
+    if (!this.context().pinning) return [];
+    return mergePinned(this.state.pinned, page.pinned ?? [], this.myId).filter((p) => matchesFilter(p, 'all', this.myId, this.groupId));
+  }
+
   private async loadTop(): Promise<void> {
     const gen = this.generation;
     try {
@@ -210,10 +203,16 @@ export class FeedList {
       }
       const page = await api.get<FeedPage>(this.url(null));
       if (gen !== this.generation) return;
-      const top = mergeTop(this.state.posts, page.posts, this.myId, page.nextCursor !== null);
-      if (top.replaced || !this.loaded) this.nextCursor = page.nextCursor;
-      const pinned = this.context().pinning ? mergePinned(this.state.pinned, page.pinned ?? [], this.myId) : [];
-      this.state = { posts: top.posts, pinned: pinned.filter((p) => matchesFilter(p, 'all', this.myId, this.groupId)) };
+      const pinned = this.pinnedOf(page);
+      if (this.loaded && !atTop(this.paging)) {
+        // The window is far down: its posts stay; the newest ones wait until the reader scrolls back up.
+        this.state = { ...this.state, pinned };
+      } else {
+        const top = mergeTop(this.state.posts, page.posts, this.myId, page.nextCursor !== null);
+        const kept = trimBottom(top.posts, top.replaced || !this.loaded ? firstPage(page) : this.paging);
+        this.state = { posts: kept.posts, pinned };
+        this.paging = kept.paging;
+      }
       this.loaded = true;
       this.failed = false;
     } catch (e) {
@@ -228,22 +227,63 @@ export class FeedList {
     }
   }
 
-  /** The next older page (the endless scroll's sentinel came into view). */
+  /** The next older page (the sentinel under the list came into view); the top pages go when too many. */
   async loadMore(): Promise<void> {
-    if (!this.loaded || !this.nextCursor || this.loadingMore || this.full || this.postId) return;
+    const cursor = this.paging.below;
+    if (!this.loaded || !cursor || this.loadingMore || this.loadingNewer || this.postId) return;
     const gen = this.generation;
+    const before = this.paging;
     this.loadingMore = true;
     this.moreFailed = false;
     try {
-      const page = await api.get<FeedPage>(this.url(this.nextCursor));
-      if (gen !== this.generation) return;
-      this.state = { ...this.state, posts: appendPage(this.state.posts, page.posts, this.myId) };
-      this.nextCursor = page.nextCursor;
+      const page = await api.get<FeedPage>(this.url(cursor));
+      if (gen !== this.generation || this.paging !== before) return;
+      const kept = trimTop(appendPage(this.state.posts, page.posts, this.myId), olderLoaded(before, { cursor, ...page }));
+      this.state = { ...this.state, posts: kept.posts };
+      this.paging = kept.paging;
     } catch (e) {
       if (gen === this.generation) this.moreFailed = true;
       console.warn('feed: older page failed', e);
     } finally {
       if (gen === this.generation) this.loadingMore = false;
+    }
+  }
+
+  /**
+   * The page above the window again (the sentinel over the list came into view after its top pages were
+   * dropped); the bottom pages go when too many. Posts that became visible meanwhile can leave a gap
+   * between that page and the window: the pages after it are fetched until the window is reached.
+   */
+  async loadNewer(): Promise<void> {
+    const before = this.paging;
+    if (!this.loaded || atTop(before) || this.loadingNewer || this.loadingMore || this.postId) return;
+    const gen = this.generation;
+    this.loadingNewer = true;
+    this.newerFailed = false;
+    try {
+      const fetched: FetchedPage<FeedPost>[] = [];
+      let cursor = before.above[before.above.length - 1];
+      let pinned: FeedPage | null = null;
+      for (let i = 0; ; i++) {
+        const page = await api.get<FeedPage>(this.url(cursor));
+        if (gen !== this.generation || this.paging !== before) return;
+        if (cursor === null) pinned = page;
+        const got = { cursor, posts: page.posts, nextCursor: page.nextCursor };
+        fetched.push(got);
+        if (reachesWindow(before, got, this.state.posts)) break;
+        if (i + 1 >= GAP_PAGES) return this.restart();
+        cursor = page.nextCursor;
+      }
+      let posts = this.state.posts;
+      for (const page of fetched) posts = appendPage(posts, page.posts, this.myId);
+      const kept = trimBottom(posts, newerLoaded(before, fetched));
+      this.state = { posts: kept.posts, pinned: pinned ? this.pinnedOf(pinned) : this.state.pinned };
+      this.paging = kept.paging;
+    } catch (e) {
+      if (gen === this.generation) this.newerFailed = true;
+      console.warn('feed: newer page failed', e);
+    } finally {
+      if (gen === this.generation) this.loadingNewer = false;
     }
   }
 
@@ -299,9 +339,21 @@ export class FeedList {
       this.onGroupEvent?.(ev);
       return;
     }
-    this.state = applyAudienceEvent(this.state, ev, this.context());
+    const fresh = ev.event.type === 'post_created' ? (ev.event.payload as { post?: FeedPost } | null)?.post : undefined;
+    if (fresh?.id && !fresh.deletedAt && !this.postId && fresh.author?.id !== this.myId && !this.find(fresh.id) && matchesFilter(fresh, this.filter, this.myId, this.groupId)) {
+      this.unseen++;
+    }
+    const next = applyAudienceEvent(this.state, ev, this.context());
+    if (next !== this.state && atTop(this.paging)) {
+      // Live posts join the top; a window grown too long gives up its oldest pages.
+      const kept = trimBottom(next.posts, this.paging);
+      this.state = kept.posts === next.posts ? next : { ...next, posts: kept.posts };
+      this.paging = kept.paging;
+    } else {
+      this.state = next;
+    }
     const deleted = ev.event.type === 'post_deleted' ? (ev.event.payload as { postId?: string } | null)?.postId : undefined;
-    if (deleted) this.unwatch(deleted);
+    if (deleted) this.watches.unwatch(deleted);
   }
 
   private onUserEvent(ev: StreamEvent): void {
@@ -335,54 +387,7 @@ export class FeedList {
 
   /** Follow a post's own stream while it is on screen; returns the function that lets it go. */
   watch(postId: string): () => void {
-    let w = this.watches.get(postId);
-    const item = findPost(this.state, postId);
-    if (w) {
-      w.count++;
-      if (w.timer) clearTimeout(w.timer);
-      w.timer = null;
-      // Events that arrived while the post was not in the list are not in its copy: fetch it again.
-      if (item && (this.client?.lastSeq(postStream(postId)) ?? 0) > item.head) void this.refetch(postId);
-    } else {
-      if (!item || !this.client) return () => {};
-      const stop = this.client.subscribe(
-        postStream(postId),
-        (ev) => this.onPostEvent(postId, ev),
-        () => void this.refetch(postId),
-        { after: item.head },
-      );
-      w = { count: 1, stop, timer: null };
-      this.watches.set(postId, w);
-    }
-    const watch = w;
-    let released = false;
-    return () => {
-      if (released || this.watches.get(postId) !== watch) return;
-      released = true;
-      if (--watch.count > 0) return;
-      watch.timer = setTimeout(() => {
-        if (this.watches.get(postId) !== watch || watch.count > 0) return;
-        watch.stop();
-        this.watches.delete(postId);
-      }, LINGER_MS);
-    };
-  }
-
-  /** Stop following a post's stream at once (it was deleted or is hidden from me now). */
-  private unwatch(postId: string): void {
-    const w = this.watches.get(postId);
-    if (!w) return;
-    if (w.timer) clearTimeout(w.timer);
-    w.stop();
-    this.watches.delete(postId);
-  }
-
-  private dropWatches(): void {
-    for (const w of this.watches.values()) {
-      if (w.timer) clearTimeout(w.timer);
-      w.stop();
-    }
-    this.watches.clear();
+    return this.watches.watch(postId);
   }
 
   private onPostEvent(postId: string, ev: StreamEvent): void {
@@ -403,128 +408,17 @@ export class FeedList {
     }
   }
 
-  private drop(postId: string): void {
-    this.state = patchPost(this.state, postId, () => null);
-    this.unwatch(postId);
+  protected override forget(postId: string): void {
+    this.watches.unwatch(postId);
     if (this.postId === postId) this.gone = true;
   }
-
-  private put(post: FeedPost): void {
-    this.state = patchPost(this.state, post.id, (item) => mergePost(item, post, this.myId));
-  }
-
-  private patch(postId: string, fn: (item: FeedItem) => FeedItem): void {
-    this.state = patchPost(this.state, postId, fn);
-  }
-
-  find(postId: string): FeedItem | undefined {
-    return findPost(this.state, postId);
-  }
-
-  // ---- actions (each rejects with the request's ApiError) ----
 
   /** Publish a post (idempotent per clientId); it shows at once when it belongs to this list. */
   async create(input: CreatePostInput): Promise<FeedPost> {
     const { post } = await api.post<{ post: FeedPost }>('/api/feed/posts', input);
-    this.state = addPost(this.state, post, { ...this.context(), complete: true }, false);
+    // Far down the feed, the list starts over from the newest page, which holds the post.
+    if (!atTop(this.paging)) this.jumpToTop();
+    else this.state = addPost(this.state, post, { ...this.context(), complete: true }, false);
     return post;
-  }
-
-  async edit(postId: string, body: EditPostInput): Promise<void> {
-    this.put((await api.patch<{ post: FeedPost }>(`/api/feed/posts/${postId}`, body)).post);
-  }
-
-  async remove(postId: string): Promise<void> {
-    await api.del(`/api/feed/posts/${postId}`);
-    this.drop(postId);
-  }
-
-  async markRead(postId: string): Promise<void> {
-    const counts = await api.post<ReadState>(`/api/feed/posts/${postId}/read`);
-    this.patch(postId, (item) => markedRead(item, counts));
-  }
-
-  async readers(postId: string): Promise<{ readers: Reader[] } & ReadState> {
-    return api.get(`/api/feed/posts/${postId}/readers`);
-  }
-
-  async react(postId: string, emoji: string): Promise<void> {
-    const { reactions } = await api.post<{ reactions: Reaction[] }>(`/api/feed/posts/${postId}/reactions`, { emoji });
-    this.patch(postId, (item) => setReactions(item, null, reactions, this.myId));
-  }
-
-  /** Vote (replacing my earlier choice), or retract with no options. */
-  async vote(postId: string, optionIds: string[]): Promise<void> {
-    const path = `/api/feed/posts/${postId}/poll/vote`;
-    const { poll } = optionIds.length ? await api.post<{ poll: PollState }>(path, { optionIds }) : await api.del<{ poll: PollState }>(path);
-    this.patch(postId, (item) => ({ ...item, poll }));
-  }
-
-  /** Load every comment of a post ("show all N comments"). */
-  async loadComments(postId: string): Promise<void> {
-    let all: FeedComment[] = [];
-    let before: number | null = null;
-    for (let i = 0; i < COMMENT_PAGES; i++) {
-      const q: string = `limit=${COMMENT_PAGE}${before === null ? '' : `&before=${before}`}`;
-      const { comments }: { comments: FeedComment[] } = await api.get(`/api/feed/posts/${postId}/comments?${q}`);
-      all = [...comments, ...all];
-      if (comments.length < COMMENT_PAGE) break;
-      before = comments[0].seq;
-    }
-    this.patch(postId, (item) => ({ ...item, comments: mergeComments(all, item.comments), allComments: true }));
-  }
-
-  /** Back to the latest few comments. */
-  collapseComments(postId: string): void {
-    this.patch(postId, (item) => (item.allComments ? { ...item, allComments: false } : item));
-  }
-
-  async comment(postId: string, input: CreateCommentInput): Promise<FeedComment> {
-    const { comment } = await api.post<{ comment: FeedComment }>(`/api/feed/posts/${postId}/comments`, input);
-    this.commented(postId, comment);
-    return comment;
-  }
-
-  /** A comment the hub stored for me (a send's reply, or a slash command's link): shown at once, once. */
-  commented(postId: string, comment: FeedComment): void {
-    this.patch(postId, (item) => {
-      const known = item.comments.some((c) => c.id === comment.id);
-      return { ...item, comments: upsertComment(item.comments, comment), commentCount: item.commentCount + (known ? 0 : 1) };
-    });
-  }
-
-  async editComment(postId: string, commentId: string, body: string): Promise<void> {
-    const { comment } = await api.patch<{ comment: FeedComment }>(`/api/feed/comments/${commentId}`, { body });
-    this.patch(postId, (item) => ({ ...item, comments: upsertComment(item.comments, comment, false) }));
-  }
-
-  async deleteComment(postId: string, commentId: string): Promise<void> {
-    const { comment } = await api.del<{ comment: FeedComment }>(`/api/feed/comments/${commentId}`);
-    this.patch(postId, (item) => {
-      const wasLive = item.comments.some((c) => c.id === commentId && !c.deletedAt);
-      return { ...item, comments: upsertComment(item.comments, comment, false), commentCount: Math.max(0, item.commentCount - (wasLive ? 1 : 0)) };
-    });
-  }
-
-  async reactComment(postId: string, commentId: string, emoji: string): Promise<void> {
-    const { reactions } = await api.post<{ reactions: Reaction[] }>(`/api/feed/comments/${commentId}/reactions`, { emoji });
-    this.patch(postId, (item) => setReactions(item, commentId, reactions, this.myId));
-  }
-
-  // ---- external guests (the author, owner and admins) ----
-
-  async guests(postId: string): Promise<GuestLinkInfo[]> {
-    return (await api.get<{ guests: GuestLinkInfo[] }>(`/api/feed/posts/${postId}/guests`)).guests;
-  }
-
-  /** Invite one more address (or mail a fresh link to one invited before); the post counts it at once. */
-  async inviteGuest(postId: string, email: string, before: GuestLinkInfo[]): Promise<GuestLinkInfo[]> {
-    const { guests } = await api.post<{ guests: GuestLinkInfo[] }>(`/api/feed/posts/${postId}/guests`, { email });
-    this.patch(postId, (item) => ({ ...item, audience: withInvited(item.audience, email, before, item.author.id === this.myId) }));
-    return guests;
-  }
-
-  async revokeGuest(postId: string, linkId: string): Promise<GuestLinkInfo[]> {
-    return (await api.del<{ guests: GuestLinkInfo[] }>(`/api/feed/posts/${postId}/guests/${linkId}`)).guests;
   }
 }

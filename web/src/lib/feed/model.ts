@@ -2,15 +2,12 @@
  * Pure logic of the live feed client: the list of posts (a page, older pages by cursor, new posts from
  * the audience streams, kept once by id), each post's own stream applied on top (comments, edits,
  * reactions, poll, reads, deletion), pinned important posts, poll percentages, comment threads, and
- * the composer's audience chips.
+ * the composer's audience chips. Which pages an endless list keeps is ./window.ts.
  *
  * Imports from shared/ are relative (not `$shared`) so this module also loads in plain vitest/tsc.
  */
 import type { AudienceSummary, FeedComment, FeedFilter, FeedPost, PollState, Reaction } from '../../../../shared/feed';
 import type { Role, StreamEvent } from '../../../../shared/types';
-
-/** At most this many posts are loaded into one list (endless scrolling stops there). */
-export const MAX_POSTS = 300;
 
 /** A post as the list holds it: the post and every comment known on this device. */
 export interface FeedItem extends FeedPost {
@@ -163,18 +160,25 @@ export interface ListContext {
   pinning: boolean;
   /** Every older post is loaded (no cursor left): an old post may join at the bottom. */
   complete: boolean;
+  /**
+   * The list holds the newest posts (false when the endless feed dropped its top pages): otherwise a
+   * post newer than all it holds waits for the reader to scroll back up (default true).
+   */
+  top?: boolean;
 }
 
 /**
  * A new post (an audience announcement, or my own send's answer): kept once by id, placed by time, and
  * pinned when it is an important post of someone else. A post older than everything loaded waits for
- * its page instead (it would otherwise sit out of place).
+ * its page instead (it would otherwise sit out of place), and so does one newer than everything loaded
+ * when the list's top pages were dropped.
  */
 export function addPost(state: FeedState, post: FeedPost, ctx: ListContext, neutral = true): FeedState {
   if (post.deletedAt || !post.id) return state;
   let { posts, pinned } = state;
   const oldest = posts[posts.length - 1];
-  const inRange = ctx.complete || !oldest || comparePosts(post, oldest) <= 0;
+  const newest = posts[0];
+  const inRange = (ctx.complete || !oldest || comparePosts(post, oldest) <= 0) && (ctx.top !== false || !newest || comparePosts(post, newest) >= 0);
   if (matchesFilter(post, ctx.filter, ctx.myId, ctx.groupId) && (inRange || posts.some((p) => p.id === post.id))) {
     posts = upsertPosts(posts, [post], ctx.myId, neutral);
   }
