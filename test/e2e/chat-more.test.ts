@@ -109,6 +109,25 @@ describe.skipIf(!haveChromium)(`chats in a group, more (browser)${chromiumNote}`
     expect(problems).toEqual([]);
   });
 
+  it('the composer\'s formatting bar: Ctrl+B and the list button format the text; the preview shows it; the others see it formatted', async () => {
+    await input(a).fill('ship it');
+    await input(a).press('Control+a');
+    await input(a).press('Control+b');
+    expect(await input(a).inputValue()).toBe('**ship it**');
+    await input(a).press('End');
+    await input(a).press('Shift+Enter');
+    await input(a).pressSequentially('first');
+    await a.locator('[data-testid=composer-toolbar] [data-testid=md-bullet]').click();
+    expect(await input(a).inputValue()).toBe('**ship it**\n- first');
+    await a.locator('[data-testid=composer-toolbar] [data-testid=md-preview]').click();
+    await a.locator('[data-testid=composer] [data-testid=md-preview-body] strong').filter({ hasText: 'ship it' }).waitFor();
+    await a.locator('[data-testid=composer-toolbar] [data-testid=md-preview]').click();
+    await input(a).press('Enter');
+    await b.locator('[data-testid=message-list] [data-testid=message-body] strong').filter({ hasText: 'ship it' }).waitFor();
+    await b.locator('[data-testid=message-list] [data-testid=message-body] li').filter({ hasText: 'first' }).waitFor();
+    expect(problems).toEqual([]);
+  });
+
   it('deleting a message shows the tombstone on the other members’ open pages, live', async () => {
     await send(a, 'Wrong room, sorry');
     await messages(b, 'Wrong room, sorry').waitFor();
