@@ -115,7 +115,7 @@ const GUEST_REQUESTS: ReadonlySet<ClientMessage['type']> = new Set(['hello', 'pi
  * call, and to the lobby until admitted). Starting calls and admitting others stay the colleagues'.
  */
 const CALL_GUEST_REQUESTS: ReadonlySet<ClientMessage['type']> = new Set([
-  ...GUEST_REQUESTS, 'call_join', 'call_publish', 'call_subscribe', 'call_answer', 'call_ice', 'call_restart', 'call_update', 'call_leave',
+  ...GUEST_REQUESTS, 'call_join', 'call_publish', 'call_subscribe', 'call_answer', 'call_ice', 'call_restart', 'call_quality', 'call_update', 'call_leave',
 ]);
 
 /** Run one validated request and send its reply; expected failures become error replies. */
