@@ -14,6 +14,7 @@ import { runMentionDigest } from './domains/notifications/digest';
 import { runGuestDigest } from './domains/guests/digest';
 import { startMailIn } from './domains/mailin';
 import { registerTaskJobs } from './domains/tasks';
+import { registerDocJobs } from './domains/docs';
 import { registerCardListeners } from './domains/commands/executors';
 import { startCalls } from './domains/calls';
 import type { MediaEngine } from '../sfu/engine';
@@ -101,6 +102,7 @@ export async function startArtel(
     const port = await hub.listen(config.host, config.port);
     cleanups.push(() => hub.stop());
     registerTaskJobs(svc);
+    registerDocJobs(svc);
     mailer.useJobs(svc.jobs);
     registerCardListeners(svc);
     stopCalls = startCalls(svc);

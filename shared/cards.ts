@@ -8,7 +8,8 @@ import type { CommandName, Draft, Problem } from './commands/types';
  * change into the card's thread.
  */
 
-export const CARD_KINDS = ['task', 'deal', 'lead', 'contact', 'company', 'call'] as const;
+/** 'doc': a knowledge-base page attached to the chat (it opens the page, where the space's rules apply). */
+export const CARD_KINDS = ['task', 'deal', 'lead', 'contact', 'company', 'call', 'doc'] as const;
 export type CardKind = (typeof CARD_KINDS)[number];
 
 export const CardSchema = z.object({

@@ -100,3 +100,159 @@ export const YJS_MESSAGE = {
   /** A client asks for every awareness state. */
   queryAwareness: 3,
 } as const;
+
+// ---- Attachments: a page attached to a chat, a task or a deal (docs/api.md, "Attachments") ----------
+
+export const DOC_TARGET_KINDS = ['chat', 'task', 'deal'] as const;
+export type DocTargetKind = (typeof DOC_TARGET_KINDS)[number];
+
+/** POST /api/docs/pages/:id/attachments: attach the page to a chat (posts its card there), a task or a deal. */
+export const AttachDocBody = z.object({ kind: z.enum(DOC_TARGET_KINDS), targetId: uuid }).strict();
+
+/** POST /api/calls/:id/notes: the call's meeting notes; `title` is the page's title if it is made now (the browser's language). */
+export const MeetingNotesBody = z.object({ title: pageTitle.optional() }).strict();
+
+/** Where a page is attached, as its reader may see it (targets they may not see are left out). */
+export interface DocAttachment {
+  id: string;
+  pageId: string;
+  kind: DocTargetKind;
+  targetId: string;
+  /** The chat's, task's or deal's title ('' for a direct chat: the browser names it after the other person). */
+  title: string;
+  /** Where the target opens in the app. */
+  url: string;
+  createdBy: string;
+  createdAt: string;
+  /** Whether the viewer may detach it: the page's editors and whoever attached it. */
+  canDetach: boolean;
+}
+
+/** A page attached to a task or a deal, as GET /api/tasks/:id/docs and /api/crm/deals/:id/docs list them. */
+export interface AttachedDoc {
+  linkId: string;
+  page: DocPage;
+  createdBy: string;
+  createdAt: string;
+  canDetach: boolean;
+}
+
+// --- Guest links to a page (docs/api.md, "Document guest links") ---
+
+/** How long a page's guest link works unless its creator says otherwise, and at most. */
+export const DOC_LINK_DAYS = { default: 14, max: 90 } as const;
+
+/** POST /api/docs/pages/:id/guest-links: a link to read or to edit the page, for someone (mailed when `email` is given). */
+export const CreateDocLinkBody = z
+  .object({
+    access: z.enum(['read', 'edit']),
+    /** Who the link is for (shown in the list of links until their guest gives a name). */
+    name: z.string().trim().min(1).max(100).optional(),
+    email: z.string().trim().toLowerCase().max(254).email().optional(),
+    days: z.number().int().min(1).max(DOC_LINK_DAYS.max).optional(),
+  })
+  .strict();
+
+/** A page's guest link as its editors see it (the address only once, in the answer to its creation). */
+export interface DocLinkInfo {
+  id: string;
+  pageId: string;
+  access: 'read' | 'edit';
+  name: string | null;
+  email: string | null;
+  createdBy: string;
+  createdAt: string;
+  expiresAt: string;
+  revokedAt: string | null;
+  lastSeenAt: string | null;
+  /** `PUBLIC_URL/d/<token>`: only in the answer to its creation. */
+  url?: string;
+}
+
+/** POST /api/doc-guest/session: open a page link (the token from `PUBLIC_URL/d/<token>`) under the guest's name. */
+export const OpenDocLinkBody = z
+  .object({
+    token: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'Not a link token'),
+    name: z.string().trim().min(1).max(100),
+  })
+  .strict();
+
+/** GET /api/doc-guest/me: who a page's guest is, the page their link opens and what they may do with it. */
+export interface DocGuestMe {
+  /** The guest's own id (their user id, as the page's history records their edits). */
+  id: string;
+  name: string;
+  pageId: string;
+  title: string;
+  access: 'read' | 'edit';
+  expiresAt: string;
+  workspace: string;
+}
+
+// ---- Comments on a selection and @mentions (docs/api.md, "Page comments") ----
+
+/** Limits of page comments. */
+export const DOC_COMMENT_LIMITS = {
+  bodyMax: 4000,
+  quoteMax: 500,
+  /** An encoded Yjs relative position is a few dozen bytes; base64 of more than this is not one. */
+  anchorMax: 400,
+  /** Comments (replies included) one page may hold. */
+  perPageMax: 2000,
+} as const;
+
+/** A comment on a page: a thread's first comment (with its anchor) or a reply (`parentId`, no anchor). */
+export interface DocComment {
+  id: string;
+  pageId: string;
+  parentId: string | null;
+  /** The selection: two Yjs relative positions (Y.encodeRelativePosition), base64; null on replies. */
+  anchor: { start: string; end: string } | null;
+  /** The text selected when the thread began. */
+  quote: string;
+  /** Markdown (the chat's subset; `<@userId>` mentions); empty once deleted. */
+  body: string;
+  authorId: string | null;
+  createdAt: string;
+  editedAt: string | null;
+  resolvedAt: string | null;
+  resolvedBy: string | null;
+  deletedAt: string | null;
+}
+
+const base64 = z.string().min(4).max(DOC_COMMENT_LIMITS.anchorMax).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'base64');
+const commentBody = z.string().trim().min(1).max(DOC_COMMENT_LIMITS.bodyMax);
+
+/** POST /api/docs/pages/:id/comments: a new thread on a selection (`anchor`, `quote`) or a reply (`parentId`). */
+export const CreateDocCommentBody = z
+  .object({
+    body: commentBody,
+    anchor: z.object({ start: base64, end: base64 }).strict().optional(),
+    quote: z.string().max(DOC_COMMENT_LIMITS.quoteMax).default(''),
+    parentId: uuid.optional(),
+  })
+  .strict()
+  .refine((b) => (b.anchor === undefined) !== (b.parentId === undefined), {
+    message: 'A comment has either an anchor (a new thread) or a parentId (a reply)',
+    path: ['anchor'],
+  });
+
+/** PATCH /api/docs/pages/:id/comments/:commentId (its author). */
+export const EditDocCommentBody = z.object({ body: commentBody }).strict();
+
+/** The stream of a page's comments: `comment_added` and `comment_changed` {comment}, for readers of the page. */
+export const docCommentsStream = (pageId: string) => `doccomments:${pageId}`;
+
+/** The payload of the comment stream's events. */
+export interface DocCommentEvent {
+  comment: DocComment;
+}
+
+/** Event `doc_mention` of `user:<id>`: someone mentioned the user in a page's comment (commentId) or text (null). */
+export interface DocMentionPayload {
+  pageId: string;
+  title: string;
+  commentId: string | null;
+  authorId: string | null;
+  excerpt: string;
+}

@@ -6,6 +6,7 @@ import * as chats from '../domains/chats/actions';
 import * as members from '../domains/chats/members';
 import * as search from '../domains/search/actions';
 import * as files from '../domains/files/actions';
+import { uploadDocImage } from '../domains/files/docs';
 import { actorOf, imageReply, jsonRoute, param, route, type Route } from './router';
 
 const Seq = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -118,7 +119,7 @@ export function fileNameHeader(value: string | undefined): string {
 /** Stored bytes never change (a new upload gets a new id): cached privately; sandboxed, should one be opened as a page. */
 const FILE_HEADERS = { 'Cache-Control': 'private, max-age=86400', 'Content-Security-Policy': "sandbox; default-src 'none'" };
 
-/** Sharing files in chats: upload (raw body; name in X-File-Name, URL-encoded), download, image preview. */
+/** Sharing files in chats and images in pages: upload (raw body; name in X-File-Name, URL-encoded), download, image preview. */
 export const FILE_ROUTES: Route[] = [
   route({
     method: 'POST', path: '/api/chats/:id/files', access: 'session', body: 'raw', maxBytes: (svc) => svc.config.maxUploadBytes,
@@ -126,6 +127,15 @@ export const FILE_ROUTES: Route[] = [
       const chatId = param(Uuid, ctx.params.id, 'chat');
       const name = fileNameHeader(ctx.req.headers['x-file-name']);
       const file = await files.uploadFile(ctx.svc, actorOf(ctx), chatId, name, ctx.req.headers['content-type'] ?? '', ctx.body as Buffer);
+      return { status: 201, json: { file } };
+    },
+  }),
+  route({
+    method: 'POST', path: '/api/docs/pages/:id/images', access: 'session', body: 'raw', maxBytes: (svc) => svc.config.maxUploadBytes,
+    handle: async (ctx) => {
+      const pageId = param(Uuid, ctx.params.id, 'page');
+      const name = fileNameHeader(ctx.req.headers['x-file-name']);
+      const file = await uploadDocImage(ctx.svc, actorOf(ctx), pageId, name, ctx.req.headers['content-type'] ?? '', ctx.body as Buffer);
       return { status: 201, json: { file } };
     },
   }),

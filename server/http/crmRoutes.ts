@@ -8,6 +8,7 @@ import {
 } from '../../shared/crm';
 import type { Reply } from '../hub/http';
 import * as crm from '../domains/crm';
+import { dealDocs } from '../domains/docs';
 import { actorOf, jsonRoute, param, route, type Route, type RouteContext, query, report } from './router';
 import { fileNameHeader } from './chatRoutes';
 
@@ -159,6 +160,11 @@ const PIPELINE_ROUTES: Route[] = [
 ];
 
 const DEAL_AND_LEAD_ROUTES: Route[] = [
+  // The knowledge-base pages attached to the deal that the viewer may read (server/domains/docs/links.ts).
+  route({
+    method: 'GET', path: '/api/crm/deals/:id/docs', access: 'session',
+    handle: async (ctx) => ({ json: { docs: await dealDocs(ctx.svc, actorOf(ctx), id(ctx, 'deal')) } }),
+  }),
   jsonRoute({
     method: 'POST', path: '/api/crm/deals/:id/stage', access: 'session', schema: MoveDealBody,
     handle: async (ctx) => ({ json: { record: await crm.moveDeal(ctx.svc, actorOf(ctx), id(ctx, 'deal'), ctx.body) } }),

@@ -52,7 +52,8 @@ async function run(svc: Services, routes: Route[], req: IncomingRequest, res: Ht
   bodyPromise?.catch(() => {});
   // A guest route knows only the guest cookie, every other route only the colleague's session.
   // A thread guest's routes (/api/guest/*) and a call guest's (/api/call-guest/*) know only their own cookie.
-  const guestKind = route.path.startsWith('/api/call-guest/') ? 'call' : 'post';
+  // A document guest's (/api/doc-guest/*) likewise.
+  const guestKind = route.path.startsWith('/api/call-guest/') ? 'call' : route.path.startsWith('/api/doc-guest/') ? 'doc' : 'post';
   const guest = route.access === 'guest' ? await guestFromCookieHeader(svc, req.headers.cookie, guestKind) : null;
   const auth = route.access === 'guest' ? null : await svc.sessions.fromCookieHeader(req.headers.cookie);
   if (route.access === 'session' && !auth) {

@@ -18,6 +18,7 @@ import { TASK_ROUTES } from './taskRoutes';
 import { COMMAND_ROUTES } from './commandRoutes';
 import { CALL_ROUTES } from './callRoutes';
 import { DOC_ROUTES } from './docRoutes';
+import { DOC_GUEST_ROUTES } from './docGuestRoutes';
 
 const signedIn = (r: auth.SignedIn, status = 200) => ({ status, json: { user: r.user, workspace: r.workspace }, cookies: [r.cookie] });
 
@@ -133,6 +134,7 @@ export const ROUTES: Route[] = [
   ...COMMAND_ROUTES,
   ...CALL_ROUTES,
   ...DOC_ROUTES,
+  ...DOC_GUEST_ROUTES,
 ];
 
 /** Liveness: the process answers. Readiness: PostgreSQL and the bus answer too. */

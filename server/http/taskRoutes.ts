@@ -6,6 +6,7 @@ import {
   ReorderChecklistBody, TASK_FILTERS, TASK_LIMITS, TASK_STATUSES, TaskReadBody, TimeEntryBody, TransitionBody, type TaskStatus,
 } from '../../shared/tasks';
 import * as tasks from '../domains/tasks';
+import { taskDocs } from '../domains/docs';
 import type { TaskScope } from '../domains/tasks/repo';
 import { actorOf, jsonRoute, param, route, type Route, type RouteContext, query, report } from './router';
 import { overdueByPerson, overdueCsv } from '../domains/tasks/report';
@@ -65,6 +66,11 @@ export const TASK_ROUTES: Route[] = [
   route({
     method: 'GET', path: '/api/tasks/:id', access: 'session',
     handle: async (ctx) => ({ json: await tasks.getTask(ctx.svc, actorOf(ctx), taskId(ctx)) }),
+  }),
+  // The knowledge-base pages attached to the task that the viewer may read (server/domains/docs/links.ts).
+  route({
+    method: 'GET', path: '/api/tasks/:id/docs', access: 'session',
+    handle: async (ctx) => ({ json: { docs: await taskDocs(ctx.svc, actorOf(ctx), taskId(ctx)) } }),
   }),
   jsonRoute({
     method: 'PATCH', path: '/api/tasks/:id', access: 'session', schema: EditTaskBody,

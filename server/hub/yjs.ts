@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponse, us_socket_context_t, WebSocket, WebSocketBehavior } from 'uWebSockets.js';
 import { Uuid } from '../../shared/api';
 import { AppError } from '../../shared/errors';
@@ -5,8 +6,11 @@ import { CloseCode } from '../../shared/protocol';
 import { TokenBucket } from '../lib/ratelimit';
 import { DOC_CLOSE, DocRooms, openDoc, type DocAccess, type DocPeer, type DocRoom } from '../domains/docs';
 import { encodePermissionDenied } from '../domains/docs/protocol';
+import { docGuestAccess, docGuestFromCookie } from '../domains/docs/guests';
+import { grantedPage, type Actor } from '../domains/people/policy';
+import { findUserById } from '../domains/people/repo';
 import { beginUpgrade } from './upgrade';
-import { closeWith, type Connection, type Socket } from './connection';
+import { closeWith, newConnection, type Connection, type Socket } from './connection';
 import { identify, type SocketRegistry } from './socket';
 import type { HubContext } from './dispatch';
 import type { Services } from '../services';
@@ -18,6 +22,9 @@ interface YjsConnection extends Connection {
   room: DocRoom | null;
   peer: DocPeer | null;
   docBucket: TokenBucket;
+  /** A document guest's socket closes when their link expires (revoking closes it through the control channel). */
+  guestUntil: number | null;
+  expiryTimer: NodeJS.Timeout | null;
 }
 
 type YjsSocket = WebSocket<YjsConnection>;
@@ -26,6 +33,26 @@ type YjsSocket = WebSocket<YjsConnection>;
 const DOC_RATE = { perSecond: 200, burst: 400 } as const;
 /** Room for the message framing around an update of the largest size allowed. */
 const FRAMING_BYTES = 64;
+
+/** What `actor` may do on `docId`: a document guest what their link grants on their one page, anyone else as the page's space says. */
+function accessOf(svc: Services, actor: Actor, docId: string): Promise<DocAccess> {
+  return grantedPage(actor) ? docGuestAccess(svc, actor, docId) : openDoc(svc, actor, docId);
+}
+
+/**
+ * Who opens a document socket: a colleague by their session, else a document guest by their link's
+ * session (first when the page asks with `?guest=doc`: a browser may hold both cookies), else another
+ * guest (whom the documents then refuse).
+ */
+async function identifyDoc(svc: Services, cookie: string | undefined, guestKind: string | null): Promise<{ conn: Connection; guestUntil: number | null } | null> {
+  const first = guestKind === 'doc' ? null : await identify(svc, cookie, null);
+  if (first && first.actor.role !== 'guest') return { conn: first, guestUntil: null };
+  const guest = await docGuestFromCookie(svc, cookie);
+  const user = guest ? await findUserById(svc.db, guest.actor.id) : null;
+  if (guest && user) return { conn: newConnection(randomUUID(), user, guest.sessionHash, '', guest.actor), guestUntil: guest.session.expires_at.getTime() };
+  const conn = guestKind === 'doc' ? await identify(svc, cookie, null) : first;
+  return conn ? { conn, guestUntil: null } : null;
+}
 
 /**
  * The y-websocket endpoint `/yjs/<docId>`: authorised in `upgrade` like /ws (Origin, then the session
@@ -75,9 +102,10 @@ export function yjsBehavior(hub: HubContext, registry: SocketRegistry, headers: 
       const docId = Uuid.safeParse(up.req.path.slice('/yjs/'.length));
       if (!docId.success) return up.refuse('not_found', 'No such document');
       (async () => {
-        const conn = await identify(svc, up.req.headers.cookie, null);
-        if (!conn) return up.refuse('unauthenticated', 'Sign in first');
-        const access = await openDoc(svc, conn.actor, docId.data);
+        const who = await identifyDoc(svc, up.req.headers.cookie, up.req.query.get('guest'));
+        if (!who) return up.refuse('unauthenticated', 'Sign in first');
+        const { conn, guestUntil } = who;
+        const access = await accessOf(svc, conn.actor, docId.data);
         conn.ip = up.req.ip;
         up.accept<YjsConnection>({
           ...conn,
@@ -86,6 +114,8 @@ export function yjsBehavior(hub: HubContext, registry: SocketRegistry, headers: 
           room: null,
           peer: null,
           docBucket: new TokenBucket(DOC_RATE.burst, DOC_RATE.perSecond),
+          guestUntil,
+          expiryTimer: null,
         });
       })().catch((err) => {
         if (err instanceof AppError) return up.refuse(err.code, err.message);
@@ -107,6 +137,15 @@ export function yjsBehavior(hub: HubContext, registry: SocketRegistry, headers: 
         close: (code, reason) => closeWith(asSocket(ws), code, reason),
       };
       c.room = rooms.join(c.docId, c.peer);
+      if (c.guestUntil !== null) {
+        // Timers hold at most ~24.8 days: a longer link is looked at again then, and closed once expired.
+        const check = () => {
+          const left = c.guestUntil! - Date.now();
+          if (left <= 0) return closeWith(asSocket(ws), DOC_CLOSE.forbidden, 'link expired');
+          c.expiryTimer = setTimeout(check, Math.min(left, 2 ** 31 - 1));
+        };
+        check();
+      }
       svc.log.debug('document socket open', { conn: c.id, doc: c.docId, user: c.user.id, access: c.access });
     },
 
@@ -125,6 +164,7 @@ export function yjsBehavior(hub: HubContext, registry: SocketRegistry, headers: 
       // closeWith marks the connection closed before ending it: a 1001 from us is the node shutting down.
       const shutdown = c.closed && code === CloseCode.goingAway;
       c.closed = true;
+      if (c.expiryTimer) clearTimeout(c.expiryTimer);
       registry.remove(asSocket(ws));
       if (c.room && c.peer) rooms.leave(c.room, c.peer, shutdown);
       svc.log.debug('document socket closed', { conn: c.id, doc: c.docId, code });
@@ -143,7 +183,7 @@ export async function recheckDocSocket(svc: Services, socket: Socket): Promise<v
   if (c.closed || !c.docId || !c.access) return;
   let now: DocAccess | null;
   try {
-    now = await openDoc(svc, c.actor, c.docId);
+    now = await accessOf(svc, c.actor, c.docId);
   } catch (err) {
     if (!(err instanceof AppError)) return svc.log.warn('document access recheck failed', { conn: c.id, err });
     now = null;

@@ -166,6 +166,45 @@ describe.skipIf(!haveChromium)(`docs (browser)${chromiumNote}`, () => {
     await b.close();
   }
 
+  it('an image chosen from the toolbar or pasted is stored with the page and shows for the other editor', async () => {
+    const a = await ctxOlga.newPage();
+    const b = await ctxAnn.newPage();
+    const problems = collectProblems({ Olga: a, Ann: b }, { csp: true });
+    await a.goto(notesUrl);
+    await b.goto(notesUrl);
+    await a.locator('[data-testid=doc-page][data-access=edit]').waitFor();
+    await b.locator('[data-testid=doc-page][data-access=edit]').waitFor();
+    const png = await a.evaluate(async () => {
+      const c = document.createElement('canvas');
+      c.width = 160;
+      c.height = 90;
+      const g = c.getContext('2d')!;
+      g.fillStyle = '#2a7';
+      g.fillRect(0, 0, 160, 90);
+      const blob: Blob = await new Promise((r) => c.toBlob((x) => r(x!), 'image/png'));
+      return Array.from(new Uint8Array(await blob.arrayBuffer()));
+    });
+    await editor(a).click();
+    await a.keyboard.press('Control+End');
+    await a.locator('[data-testid=doc-image-input]').setInputFiles({ name: 'chart.png', mimeType: 'image/png', buffer: Buffer.from(png) });
+    // Ann's page shows it, loaded from the stored file (decoded: it has a width).
+    const img = editor(b).locator('img[src^="/api/files/"]');
+    await img.first().waitFor();
+    await expect.poll(() => img.first().evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBe(160);
+    // Pasted into Ann's editor: a second image, seen by Olga.
+    await editor(b).click();
+    await b.evaluate(async (bytes) => {
+      const file = new File([new Uint8Array(bytes)], 'pasted.png', { type: 'image/png' });
+      const data = new DataTransfer();
+      data.items.add(file);
+      document.querySelector('[data-testid=doc-editor]')!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    }, png);
+    await expect.poll(() => editor(a).locator('img[src^="/api/files/"]').count()).toBe(2);
+    expect(problems).toEqual([]);
+    await a.close();
+    await b.close();
+  });
+
   it('a reader sees the text and cannot change it', async () => {
     // An open workgroup of Ann's: Cid, not a member, may read its space but not edit it.
     const groupId = (await t.ann.post('/api/groups', { name: 'Design', visibility: 'open', memberIds: [t.ids.ben] })).body.group.id;

@@ -41,7 +41,7 @@ export function openDoc(base: string, docId: string, client: ApiClient | null, o
   const doc = new Y.Doc();
   const origin = opts.origin ?? client?.origin ?? base;
   const provider = new WebsocketProvider(yjsUrl(base), docId, doc, {
-    WebSocketPolyfill: cookieSocket(client?.cookie ?? null, origin) as any,
+    WebSocketPolyfill: cookieSocket(client?.cookie ?? null, origin, client?.cookieName) as any,
     disableBc: true,
     connect: opts.connect ?? true,
     maxBackoffTime: 500,

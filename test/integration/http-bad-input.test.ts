@@ -260,6 +260,7 @@ describe('http: bad input gets typed 4xx answers', () => {
         'POST /api/auth/login',
         'POST /api/auth/register',
         'POST /api/call-guest/session',
+        'POST /api/doc-guest/session',
         'POST /api/guest/session',
         'POST /api/invitations/accept',
       ]);

@@ -13,7 +13,7 @@ import { findMessage, insertMessage } from '../chats/repo';
 
 /** The text of a card message (what search, notifications and plain clients show). */
 export function cardText(card: Card): string {
-  const label: Record<CardKind, string> = { task: 'Task', deal: 'Deal', lead: 'Lead', contact: 'Contact', company: 'Company', call: 'Call' };
+  const label: Record<CardKind, string> = { task: 'Task', deal: 'Deal', lead: 'Lead', contact: 'Contact', company: 'Company', call: 'Call', doc: 'Document' };
   return `${label[card.kind]}: ${card.title}`;
 }
 

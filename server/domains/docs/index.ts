@@ -6,3 +6,6 @@ export { compactDoc, docFrom, readDoc } from './storage';
 export { searchPages, type PageHit } from './search';
 export { docText } from './text';
 export { createVersion, getVersion, listVersions, restoreVersion } from './versions';
+export { addComment, commentStreamAccess, deleteComment, editComment, listComments, resolveComment } from './comments';
+export { registerDocJobs } from './mentions';
+export { attachPage, dealDocs, detachPage, docCard, listAttachments, meetingNotes, taskDocs } from './links';

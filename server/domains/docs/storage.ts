@@ -2,6 +2,7 @@ import * as Y from 'yjs';
 import { sql, type ConnectionPool, type Queryable } from '../../db/pool';
 import { docText } from './text';
 import { autoVersion } from './versions';
+import { schedulePageMentions } from './mentions';
 
 /**
  * Durable storage of Yjs documents: an append-only log of updates per document, numbered by the
@@ -99,6 +100,8 @@ export async function compactDoc(db: ConnectionPool, docId: string, minUpdates =
     const state = Y.encodeStateAsUpdate(doc);
     const vector = Y.encodeStateVector(doc);
     const text = docText(doc);
+    // People newly @mentioned in the page's text are told (once each), by a job this transaction schedules.
+    await schedulePageMentions(tx, docId, doc, stored.updates);
     doc.destroy();
     const upto = head.last_seq as number;
     await tx.query(sql`

@@ -8,6 +8,7 @@ import { enforce, sniffImage } from '../people/actions';
 import { canUseChat } from '../chats/policy';
 import { findChat, memberRole } from '../chats/repo';
 import { makePreview, type ImagePreview } from './previews';
+import { canReadDocFile } from './docs';
 import { postAccess } from '../feed/repo';
 import { canReadPost } from '../feed/policy';
 import { guestMayRead } from '../guests/policy';
@@ -123,14 +124,16 @@ export async function attachFiles(q: Queryable, authorId: string, chatId: string
 
 /**
  * A file row, once the actor may read it: a chat's file by its members; a feed file by whoever sees its
- * post (a guest: only their post's); a feed file not attached yet by its uploader alone.
+ * post (a guest: only their post's); a page's image by whoever may open the page; a feed file not attached
+ * yet by its uploader alone.
  */
 async function readableFile(svc: Services, actor: Actor, id: string) {
-  const rows = await svc.db.query(sql`SELECT ${REF_COLUMNS}, sha256, chat_id, post_id, uploader_id FROM files WHERE id = ${id}`);
+  const rows = await svc.db.query(sql`SELECT ${REF_COLUMNS}, sha256, chat_id, post_id, page_id, uploader_id FROM files WHERE id = ${id}`);
   if (!rows.length) throw new AppError('not_found', 'No such file');
   const f = rows[0];
   if (f.chat_id) enforce(canUseChat(actor, await memberRole(svc.db, f.chat_id, actor.id)), 'download this file');
   else if (f.post_id) enforce(await canReadFeedFile(svc, actor, f.post_id), 'download this file');
+  else if (f.page_id) enforce((await canReadDocFile(svc, actor, f.page_id)) ? null : 'forbidden', 'download this file');
   else enforce(actor.active && f.uploader_id === actor.id ? null : 'forbidden', 'download this file');
   return f as FileRefRow & { sha256: string };
 }

@@ -8,6 +8,7 @@ import type { Services } from '../../services';
 import type { Unit } from '../../db/unit';
 import { grantedPost, type Actor } from '../people/policy';
 import { CALL_GUEST_COOKIE, callGuestFromToken, type CallGuest } from '../calls/links';
+import { docGuestFromCookie, type DocGuest } from '../docs/guests/session';
 import { enforce } from '../people/actions';
 import { checkAddress } from '../auth/throttle';
 import { accessPost } from '../feed/actions';
@@ -112,7 +113,8 @@ export type GuestAuth =
       /** SHA-256 of the session token: revoking the link closes this session's sockets. */
       sessionHash: string;
     }
-  | ({ kind: 'call' } & CallGuest);
+  | ({ kind: 'call' } & CallGuest)
+  | ({ kind: 'doc' } & DocGuest);
 
 /** The thread guest behind a guest route; a call guest has no thread. */
 function threadGuest(guest: GuestAuth): Extract<GuestAuth, { kind: 'post' }> {
@@ -143,6 +145,12 @@ async function callGuestOf(svc: Services, header: string | undefined): Promise<G
   return guest ? { kind: 'call', ...guest } : null;
 }
 
+/** A document page's guest (domains/docs/guests): only their /api/doc-guest/* routes and their page's /yjs socket. */
+async function docGuestOf(svc: Services, header: string | undefined): Promise<GuestAuth | null> {
+  const guest = await docGuestFromCookie(svc, header);
+  return guest ? { kind: 'doc', ...guest } : null;
+}
+
 /**
  * The guest behind a Cookie header: a live session of a live link, or null. The HTTP guest routes are
  * the thread's (`accept` 'post', the default): a call guest never reaches them. A socket takes either
@@ -151,9 +159,9 @@ async function callGuestOf(svc: Services, header: string | undefined): Promise<G
 export async function guestFromCookieHeader(
   svc: Services,
   header: string | undefined,
-  accept: 'post' | 'call' | 'post-first' | 'call-first' = 'post',
+  accept: 'post' | 'call' | 'doc' | 'post-first' | 'call-first' = 'post',
 ): Promise<GuestAuth | null> {
-  const order = { post: [threadGuestOf], call: [callGuestOf], 'post-first': [threadGuestOf, callGuestOf], 'call-first': [callGuestOf, threadGuestOf] }[accept];
+  const order = { post: [threadGuestOf], call: [callGuestOf], doc: [docGuestOf], 'post-first': [threadGuestOf, callGuestOf], 'call-first': [callGuestOf, threadGuestOf] }[accept];
   for (const of of order) {
     const guest = await of(svc, header);
     if (guest) return guest;

@@ -33,5 +33,7 @@ export function guestStreamVerdict(actor: Actor, stream: string): Verdict | unde
   const post = grantedPost(actor);
   if (post) return stream === `post:${post}` ? null : 'forbidden';
   if (actor.grant && 'callId' in actor.grant) return /^(call|lobby):[0-9a-f-]{36}$/.test(stream) ? undefined : 'forbidden';
+  // A document guest has only their page's /yjs socket: no stream of /ws is theirs.
+  if (actor.grant && 'pageId' in actor.grant) return 'forbidden';
   return 'forbidden';
 }

@@ -9,8 +9,8 @@ export interface Actor {
   grant?: GuestGrant;
 }
 
-/** What a guest link grants: one post (its comments included), or one call, through one link. */
-export type GuestGrant = PostGrant | CallGrant;
+/** What a guest link grants: one post (its comments included), one call, or one document page, through one link. */
+export type GuestGrant = PostGrant | CallGrant | PageGrant;
 export interface PostGrant {
   postId: string;
   linkId: string;
@@ -19,11 +19,19 @@ export interface CallGrant {
   callId: string;
   linkId: string;
 }
+/** A page of the knowledge base, to read or to edit as the link says (only at /yjs/<pageId>). */
+export interface PageGrant {
+  pageId: string;
+  linkId: string;
+  access: 'read' | 'edit';
+}
 
 /** The post a guest's link opens, or null (a colleague, or a call guest). */
 export const grantedPost = (actor: Actor): string | null => (actor.grant && 'postId' in actor.grant ? actor.grant.postId : null);
 /** The call a guest's link opens, or null (a colleague, or a thread guest). */
 export const grantedCall = (actor: Actor): string | null => (actor.grant && 'callId' in actor.grant ? actor.grant.callId : null);
+/** The document page a guest's link opens, or null. */
+export const grantedPage = (actor: Actor): PageGrant | null => (actor.grant && 'pageId' in actor.grant ? actor.grant : null);
 
 /** A denial reason, or null for allowed. */
 export type Verdict = null | 'forbidden' | 'not_found' | 'conflict';

@@ -12,6 +12,7 @@ import { CRM_BOARD_STREAM, type CrmKind } from '../../../shared/crm';
 import { taskStreamAccess } from '../tasks';
 import { callStreamAccess, doorStreamAccess, lobbyStreamAccess } from '../calls/access';
 import { spaceStreamAccess } from '../docs/actions';
+import { commentStreamAccess } from '../docs/comments';
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const CHAT = new RegExp(`^chat:(${UUID})$`);
@@ -26,6 +27,7 @@ const CALL = new RegExp(`^call:(${UUID})$`);
 const LOBBY = new RegExp(`^lobby:(${UUID})$`);
 const DOOR = new RegExp(`^door:(${UUID})$`);
 const DOC_SPACE = new RegExp(`^docspace:(${UUID})$`);
+const DOC_COMMENTS = new RegExp(`^doccomments:(${UUID})$`);
 
 /** A user's own stream: their chat list changes and read positions, for all their devices. */
 export const userStream = (userId: string) => `user:${userId}`;
@@ -65,6 +67,9 @@ export async function streamAccess(db: Queryable, actor: Actor, stream: string):
   // A knowledge-base space's page tree: whoever may read the space.
   const docSpace = DOC_SPACE.exec(stream);
   if (docSpace) return spaceStreamAccess(db, actor, docSpace[1]);
+  // A page's comments: whoever may read the page.
+  const docComments = DOC_COMMENTS.exec(stream);
+  if (docComments) return commentStreamAccess(db, actor, docComments[1]);
   if (stream === FEED_ALL_STREAM) return audienceStreamAccess(actor, null);
   const feedUser = FEED_USER.exec(stream);
   if (feedUser) return audienceStreamAccess(actor, feedUser[1]);

@@ -3,13 +3,17 @@
  * page (the space, its bin) and the editor (which selects the space of the page it shows): the spaces I
  * may read, the selected space's live pages as a tree, its bin, and the last deletion to undo.
  */
-import type { DocPage, DocSpace } from '$shared/docs';
+import { docSpaceStream, type DocPage, type DocSpace } from '$shared/docs';
 import type { WorkGroup } from '$shared/feed';
 import { api } from '$lib/api';
 import { session } from '$lib/session.svelte';
+import { realtime } from '$lib/realtime/live.svelte';
+import type { RealtimeClient } from '$lib/realtime/socket';
 import { buildTree, upsertPage, type MoveTo, type TreeNode } from './model';
 
 const LAST_SPACE = 'artel.docs.space';
+/** Changes of the tree arrive in bursts (a subtree deleted, a page moved and renumbered): refetch once after them. */
+const REFETCH_AFTER_MS = 200;
 
 /** A deletion that may still be undone from the toast. */
 export interface UndoEntry {
@@ -42,12 +46,16 @@ class DocsNav {
   /** Whose state this is: another sign-in in the same tab starts from nothing. */
   private userId: string | null = null;
   private pagesGen = 0;
+  /** The selected space's `docspace:` stream we follow, on which realtime client. */
+  private following: { spaceId: string; client: RealtimeClient; stop: () => void } | null = null;
+  private refetchTimer: ReturnType<typeof setTimeout> | null = null;
 
   /** Load (or refresh) the spaces and the groups I manage; the layout calls it on every visit. */
   async start(): Promise<void> {
     const me = session.me?.id ?? null;
     if (me !== this.userId) {
       this.userId = me;
+      this.unfollow();
       this.spaces = [];
       this.spacesLoaded = false;
       this.spaceId = null;
@@ -56,7 +64,52 @@ class DocsNav {
       this.bin = null;
       this.undo = null;
     }
+    // Coming back to the Docs: what changed while we were away is fetched, and followed again.
+    const shown = this.spaceId;
+    if (shown && this.pagesLoaded) {
+      this.follow(shown);
+      void this.loadPages();
+    }
     await Promise.all([this.loadSpaces(), this.loadGroups()]);
+  }
+
+  /** Leaving the Docs: stop following the tree (start() picks it up again). */
+  stop(): void {
+    this.unfollow();
+  }
+
+  /**
+   * Follow a space's tree: another user's create, rename, move, delete or restore arrives as
+   * `pages_changed` and the pages are fetched again (once per burst). A stream that missed too much
+   * (its reload callback) refetches the same way.
+   */
+  private follow(spaceId: string): void {
+    const client = realtime();
+    if (this.following && this.following.spaceId === spaceId && this.following.client === client) return;
+    this.unfollow();
+    if (!client) return;
+    const refetch = () => this.scheduleRefetch(spaceId);
+    const stop = client.subscribe(docSpaceStream(spaceId), (ev) => {
+      if (ev.event.type === 'pages_changed') refetch();
+    }, refetch);
+    this.following = { spaceId, client, stop };
+  }
+
+  private unfollow(): void {
+    this.following?.stop();
+    this.following = null;
+    if (this.refetchTimer) clearTimeout(this.refetchTimer);
+    this.refetchTimer = null;
+  }
+
+  private scheduleRefetch(spaceId: string): void {
+    if (spaceId !== this.spaceId || this.refetchTimer) return;
+    this.refetchTimer = setTimeout(() => {
+      this.refetchTimer = null;
+      if (spaceId !== this.spaceId) return;
+      void this.loadPages();
+      if (this.bin) void this.loadBin().catch(() => undefined);
+    }, REFETCH_AFTER_MS);
   }
 
   async loadSpaces(): Promise<void> {
@@ -87,6 +140,7 @@ class DocsNav {
 
   /** Show a space's tree (a no-op when it is already shown). */
   async select(spaceId: string): Promise<void> {
+    this.follow(spaceId);
     if (this.spaceId === spaceId && this.pagesLoaded) return;
     if (this.spaceId !== spaceId) {
       this.spaceId = spaceId;

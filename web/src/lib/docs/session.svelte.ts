@@ -61,9 +61,21 @@ export class DocSession {
   private stopped = false;
   private cleanups: (() => void)[] = [];
 
-  constructor(readonly id: string) {
-    const me = session.me;
-    this.user = { name: me?.name ?? '', color: colourFor(me?.id ?? id) };
+  /**
+   * `who` is the person shown to co-editors (the signed-in colleague unless given: a document guest is
+   * not); `socketParams` go on the socket's URL (a guest's page asks for its guest with `guest=doc`).
+   */
+  constructor(
+    readonly id: string,
+    who: { id: string; name: string } | null = session.me,
+    private readonly socketParams: Record<string, string> = {},
+  ) {
+    this.user = { name: who?.name ?? '', color: colourFor(who?.id ?? id) };
+  }
+
+  /** A document guest's session (their images come through the guest routes). */
+  get isGuest(): boolean {
+    return this.socketParams.guest === 'doc';
   }
 
   /** We were synced and lost the connection: "offline" until synced again (not a flicker of "connecting" per retry). */
@@ -95,11 +107,11 @@ export class DocSession {
     this.loaded = true;
   }
 
-  private connect(): void {
+  protected connect(): void {
     const doc = new Y.Doc();
     // Tabs of one browser share nothing but the hub: a reader's tab must never receive a writer's edits
     // from a BroadcastChannel and believe they are stored.
-    const provider = new WebsocketProvider(yjsEndpoint(), this.id, doc, { disableBc: true });
+    const provider = new WebsocketProvider(yjsEndpoint(), this.id, doc, { disableBc: true, params: this.socketParams });
     this.doc = doc;
     this.provider = provider;
 

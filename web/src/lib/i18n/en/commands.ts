@@ -55,6 +55,7 @@ export const commands = {
   'cards.kind.contact': 'Contact',
   'cards.kind.company': 'Company',
   'cards.kind.call': 'Call',
+  'cards.kind.doc': 'Document',
   'cards.status.task.new': 'New',
   'cards.status.task.in_progress': 'In progress',
   'cards.status.task.waiting_control': 'Waiting for review',

@@ -11,6 +11,7 @@ export const core = {
   'common.retry': 'Try again',
   'common.refresh': 'Refresh',
   'common.optional': 'optional',
+  'common.dismiss': 'Dismiss',
 
   'md.toolbar': 'Formatting',
   'md.bold': 'Bold',

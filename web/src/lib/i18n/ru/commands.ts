@@ -58,6 +58,7 @@ export const commands: Messages<typeof en> = {
   'cards.kind.contact': 'Контакт',
   'cards.kind.company': 'Компания',
   'cards.kind.call': 'Звонок',
+  'cards.kind.doc': 'Документ',
   'cards.status.task.new': 'Новая',
   'cards.status.task.in_progress': 'Выполняется',
   'cards.status.task.waiting_control': 'Ждёт контроля',

@@ -14,6 +14,7 @@ export const core: Messages<typeof en> = {
   'common.retry': 'Повторить',
   'common.refresh': 'Обновить',
   'common.optional': 'необязательно',
+  'common.dismiss': 'Закрыть',
 
   'md.toolbar': 'Форматирование',
   'md.bold': 'Жирный',
