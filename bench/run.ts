@@ -13,11 +13,11 @@
  * BENCH_MAX_SECONDS, BENCH_WRITE_DOCS=1 (see docs/benchmarks.md).
  * Everything is on 127.0.0.1; the bench drops its database and stops its processes when it ends.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import pg from 'pg';
+import { randomUUID } from 'node:crypto';
 import { benchConfig, runAsProcess } from './lib/common';
 import { machineInfo } from './lib/machine';
-import { awaitQuiet, backendLister, CpuMeter, type ServerChild, type WorkerPool } from './lib/procs';
+import { awaitQuiet, backendLister, CpuMeter } from './lib/procs';
+import { BenchResources } from './lib/resources';
 import { benchServer, cpuText, type ServerRun } from './fanout';
 import { batchedInserts, singleRowInserts, type PlainRun } from './plain-insert';
 import { renderReport, writeDocs } from './report';
@@ -31,47 +31,10 @@ for (const u of [cfg.pgUrl]) {
   if (host !== '127.0.0.1' && host !== 'localhost') throw new Error(`BENCH_PG_URL must point at 127.0.0.1, not ${host}`);
 }
 
-const live = { children: new Set<ServerChild>(), pools: new Set<WorkerPool>(), databases: new Set<string>() };
-
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: cfg.pgUrl });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-
-async function createDatabase(): Promise<string> {
-  const name = `artel_bench_${randomBytes(6).toString('hex')}`;
-  await admin((c) => c.query(`CREATE DATABASE ${name}`));
-  live.databases.add(name);
-  const url = new URL(cfg.pgUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-let cleaned: Promise<void> | null = null;
-/** Stop whatever this run started (its own workers and children, by handle) and drop its databases. */
-function cleanup(): Promise<void> {
-  cleaned ??= (async () => {
-    for (const p of live.pools) await p.terminate().catch(() => {});
-    for (const c of live.children) await c.stop(10_000).catch(() => {});
-    for (const name of live.databases) {
-      await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
-        .then(() => log(`dropped database ${name}`))
-        .catch((err) => console.error(`could not drop database ${name}: ${String(err)}`));
-    }
-  })();
-  return cleaned;
-}
-
-const watchdog = setTimeout(() => {
-  console.error(`bench: BENCH_MAX_SECONDS=${cfg.maxSeconds} passed; stopping`);
-  void cleanup().finally(() => process.exit(2));
-}, cfg.maxSeconds * 1000);
-watchdog.unref();
+const live = new BenchResources(cfg.pgUrl, log);
+const cleanup = () => live.cleanup();
+const createDatabase = () => live.createDatabase('artel_bench');
+live.watchdog('bench', cfg.maxSeconds);
 
 async function main(): Promise<void> {
   log(

@@ -18,11 +18,13 @@ export class ServerChild {
   private nextCpu = 1;
   readonly exitedPromise: Promise<void>;
 
+  /** `entry`: the child's file (the messenger bench's servers by their kind unless given). */
   constructor(
-    readonly kind: ServerKind,
+    readonly kind: string,
     env: Record<string, string>,
+    entry: URL = here(`../servers/${kind as ServerKind}.ts`),
   ) {
-    this.child = fork(fileURLToPath(here(`../servers/${kind}.ts`)), [], {
+    this.child = fork(fileURLToPath(entry), [], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     });
@@ -101,19 +103,21 @@ export class ServerChild {
   }
 }
 
-/** The load generator: client worker threads, each answering one event per command. */
-export class WorkerPool {
+/**
+ * The load generator: client worker threads (the messenger bench's unless `entry` says which file), each
+ * answering one event per command.
+ */
+export class WorkerPool<C extends { cmd: string } = WorkerCommand, E extends { ev: string } = WorkerEvent> {
   private readonly workers: Worker[];
-  private readonly inbox: WorkerEvent[][];
+  private readonly inbox: E[][];
   private readonly wake: (() => void)[] = [];
   private failure: Error | null = null;
 
-  constructor(n: number) {
-    const entry = here('../clients/worker.ts').href;
-    this.workers = Array.from({ length: n }, () => new Worker(here('../clients/boot.mjs'), { workerData: { entry } }));
+  constructor(n: number, entry: URL = here('../clients/worker.ts')) {
+    this.workers = Array.from({ length: n }, () => new Worker(here('../clients/boot.mjs'), { workerData: { entry: entry.href } }));
     this.inbox = this.workers.map(() => []);
     this.workers.forEach((w, i) => {
-      w.on('message', (m: WorkerEvent) => {
+      w.on('message', (m: E) => {
         this.inbox[i].push(m);
         this.wake.splice(0).forEach((f) => f());
       });
@@ -128,17 +132,18 @@ export class WorkerPool {
     return this.workers.length;
   }
 
-  /** Send each worker its command and wait for one answer from each. */
-  async all<T extends WorkerEvent>(commands: WorkerCommand[], timeoutMs: number): Promise<T[]> {
-    commands.forEach((c, i) => this.workers[i].postMessage(c));
+  /** Send each worker its command (null: none) and wait for one answer from each that got one. */
+  async all<T extends E>(commands: (C | null)[], timeoutMs: number): Promise<T[]> {
+    const asked = commands.map((c, i) => (c ? i : -1)).filter((i) => i >= 0);
+    for (const i of asked) this.workers[i].postMessage(commands[i]);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (this.failure) throw this.failure;
-      const failed = this.inbox.flat().find((m) => m.ev === 'error');
-      if (failed && failed.ev === 'error') throw new Error(`client worker failed: ${failed.error}`);
-      if (this.inbox.every((q) => q.length > 0)) return this.inbox.map((q) => q.shift()!) as T[];
+      const failed = this.inbox.flat().find((m) => m.ev === 'error') as { error?: string } | undefined;
+      if (failed) throw new Error(`client worker failed: ${failed.error}`);
+      if (asked.every((i) => this.inbox[i].length > 0)) return asked.map((i) => this.inbox[i].shift()!) as T[];
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`client workers did not answer ${commands[0]?.cmd} within ${timeoutMs} ms`);
+      if (left <= 0) throw new Error(`client workers did not answer ${commands.find(Boolean)?.cmd} within ${timeoutMs} ms`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.min(left, 1000));
         this.wake.push(() => {
