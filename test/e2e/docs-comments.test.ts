@@ -8,17 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestHub, type TestHub } from '../helpers/hub';
 import { team, type Team } from '../helpers/team';
+import { editor, editorText, saved } from '../helpers/docs';
 import { chromiumNote, collectProblems, haveChromium, launchChromium, signedInContext } from '../helpers/browser';
 
-const editor = (p: Page) => p.locator('[data-testid=doc-editor]');
-/** The editor's blocks as text lines, without the co-editors' cursor labels drawn inside it. */
-const editorText = (p: Page) =>
-  editor(p).evaluate((el) => {
-    const copy = el.cloneNode(true) as HTMLElement;
-    copy.querySelectorAll('.collaboration-cursor__caret').forEach((caret) => caret.remove());
-    return Array.from(copy.children).map((block) => block.textContent ?? '').join('\n');
-  });
-const saved = (p: Page) => p.locator('[data-testid=doc-status][data-status=saved]').waitFor();
 const thread = (p: Page) => p.locator('[data-testid=doc-thread]');
 const highlight = (p: Page) => editor(p).locator('.doc-comment');
 

@@ -9,18 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestHub, type TestHub } from '../helpers/hub';
 import { team, type Team } from '../helpers/team';
+import { editor, editorText, saved, treePage } from '../helpers/docs';
 import { chromiumNote, collectProblems, haveChromium, launchChromium, signedInContext } from '../helpers/browser';
 
-const editor = (p: Page) => p.locator('[data-testid=doc-editor]');
-/** The editor's blocks as text lines, without the co-editors' cursor labels drawn inside it. */
-const editorText = (p: Page) =>
-  editor(p).evaluate((el) => {
-    const copy = el.cloneNode(true) as HTMLElement;
-    copy.querySelectorAll('.collaboration-cursor__caret').forEach((caret) => caret.remove());
-    return Array.from(copy.children).map((block) => block.textContent ?? '').join('\n');
-  });
-const saved = (p: Page) => p.locator('[data-testid=doc-status][data-status=saved]').waitFor();
-const treePage = (p: Page, title: string) => p.locator(`[data-testid=tree-page][data-title="${title}"]`);
 
 describe.skipIf(!haveChromium)(`docs history, live tree, checklists, tables, links (browser)${chromiumNote}`, () => {
   let hub: TestHub;
