@@ -21,8 +21,11 @@ export class RedisBus implements Bus {
   /** Connect the publishing and the subscribing client; rejects when Redis does not answer. */
   static async connect(url: string, log: Logger, prefix = 'artel:'): Promise<RedisBus> {
     const reconnectStrategy = (retries: number) => Math.min(100 * 2 ** retries, 3000);
-    const pub = createClient({ url, socket: { reconnectStrategy, connectTimeout: 5000 } });
-    const sub = pub.duplicate();
+    // Publishing fails at once while Redis is away instead of waiting in an offline queue: the write path
+    // publishes after its commit, and an acknowledgement must not wait for Redis (subscribers fill the gap
+    // from the stored events). Subscribing may wait for the reconnect; the subscriber re-subscribes then.
+    const pub = createClient({ url, disableOfflineQueue: true, socket: { reconnectStrategy, connectTimeout: 5000 } });
+    const sub = pub.duplicate({ disableOfflineQueue: false });
     for (const [name, c] of [['pub', pub], ['sub', sub]] as const) {
       c.on('error', (err: Error) => log.warn('redis error', { client: name, err: err.message }));
       c.on('reconnecting', () => log.warn('redis reconnecting', { client: name }));
