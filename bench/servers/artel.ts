@@ -4,29 +4,13 @@
  * the domain (users by INSERT, sessions by svc.sessions.open, chats by createChat); everything measured
  * goes through /ws with the real protocol.
  */
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { loadConfig } from '../../server/config';
-import { createLogger } from '../../server/log';
-import { startArtel } from '../../server/artel';
+import { startBenchHub } from '../lib/hub';
 import { sql } from '../../server/db/pool';
 import { createChat } from '../../server/domains/chats/actions';
 import type { Role } from '../../shared/types';
 import { layoutChats, type BenchChat } from '../lib/common';
 import { need, serveChild } from './child';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 /** Run `fn` over `items` with at most `limit` in flight. */
 async function pooled<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
@@ -47,22 +31,7 @@ serveChild(async () => {
   const chatSize = Number(need('BENCH_CHAT_SIZE'));
   const dbUrl = need('BENCH_DB_URL');
   const t0 = Date.now();
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'artel-bench-'));
-  const config = loadConfig({
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    PUBLIC_URL: url,
-    DATABASE_URL: dbUrl,
-    DATA_DIR: dataDir,
-    REDIS_URL: '',
-    NODE_ID: 'bench',
-    SMTP_PORT: '0',
-    LOG_LEVEL: 'error',
-    MENTION_DIGEST_MINUTES: '0',
-  });
-  const artel = await startArtel(config, createLogger('error', { node: 'bench' }));
+  const { artel, config, url, stop } = await startBenchHub(dbUrl, 'bench');
   try {
     const { svc } = artel;
     const ids = Array.from({ length: clients }, () => randomUUID());
@@ -96,14 +65,10 @@ serveChild(async () => {
         setupMs: tChats - t0,
         detail: { usersMs: tUsers - t0, sessionsMs: tSessions - tUsers, chatsMs: tChats - tSessions, poolSize: 10 },
       },
-      stop: async () => {
-        await artel.stop();
-        fs.rmSync(dataDir, { recursive: true, force: true });
-      },
+      stop,
     };
   } catch (err) {
-    await artel.stop().catch(() => {});
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await stop().catch(() => {});
     throw err;
   }
 });

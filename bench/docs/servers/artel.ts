@@ -7,29 +7,13 @@
  * storage tables (the same rows the hub appends, in one statement) and, for the snapshot form, compacted
  * by the hub's own compaction.
  */
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { loadConfig } from '../../../server/config';
-import { createLogger } from '../../../server/log';
-import { startArtel } from '../../../server/artel';
+import { startBenchHub } from '../../lib/hub';
 import { sql } from '../../../server/db/pool';
 import { compactDoc, createPage, createSpace } from '../../../server/domains/docs';
 import type { Role } from '../../../shared/types';
 import { need, serveChild } from '../../servers/child';
 import { readUpdates } from '../bigdoc';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 serveChild(async () => {
   const clients = Number(need('BENCH_DOCS_CLIENTS'));
@@ -38,26 +22,7 @@ serveChild(async () => {
   const coldFile = process.env.BENCH_DOCS_COLD_FILE || '';
   const coldCopies = Number(process.env.BENCH_DOCS_LOAD_COPIES || 0);
   const t0 = Date.now();
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'artel-bench-docs-'));
-  const config = loadConfig({
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    PUBLIC_URL: url,
-    DATABASE_URL: dbUrl,
-    DATA_DIR: dataDir,
-    REDIS_URL: '',
-    NODE_ID: 'bench-docs',
-    SMTP_PORT: '0',
-    LOG_LEVEL: 'error',
-    MENTION_DIGEST_MINUTES: '0',
-  });
-  const artel = await startArtel(config, createLogger('error', { node: 'bench-docs' }));
-  const stop = async () => {
-    await artel.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  };
+  const { artel, config, url, stop } = await startBenchHub(dbUrl, 'bench-docs');
   try {
     const { svc } = artel;
     const ids = Array.from({ length: clients }, () => randomUUID());
