@@ -94,6 +94,8 @@ const Schema = z.object({
   DOC_MAX_BYTES: z.coerce.number().int().min(4096).max(1024 * 1024 * 1024).default(20 * 1024 * 1024),
   DOC_COMPACT_UPDATES: z.coerce.number().int().min(1).max(100_000).default(500),
   DOC_UNLOAD_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
+  // uWS counts idle time in 4-second ticks, from 8 s up to 960 s.
+  WS_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(8).max(960).multipleOf(4, 'must be a multiple of 4').default(60),
 });
 
 /** Artel's configuration, read once at start. */
@@ -159,6 +161,8 @@ export interface Config {
   docCompactUpdates: number;
   /** A document leaves a node's memory (compacted) this long after its last client there left. */
   docUnloadSeconds: number;
+  /** A WebSocket (/ws, /yjs) that sends nothing, not even a pong, for this long is closed. */
+  wsIdleTimeoutSeconds: number;
 }
 
 /** Artel's mail domain when MAIL_DOMAIN is unset: PUBLIC_URL's host name, or `localhost` for an address. */
@@ -229,5 +233,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     docMaxBytes: c.DOC_MAX_BYTES,
     docCompactUpdates: c.DOC_COMPACT_UPDATES,
     docUnloadSeconds: c.DOC_UNLOAD_SECONDS,
+    wsIdleTimeoutSeconds: c.WS_IDLE_TIMEOUT_SECONDS,
   };
 }

@@ -32,8 +32,7 @@ export function handleApi(svc: Services, routes: Route[], headers: Record<string
         else if (status !== 401 && status !== 404) svc.log.info('request refused', { method: req.method, path: req.path, code: body.code, ip: req.ip });
         const extra: Record<string, string> = body.retryAfter ? { 'Retry-After': String(body.retryAfter) } : {};
         // A refused upload may still be streaming in: close the connection rather than read it.
-        if (status === 413) extra.Connection = 'close';
-        return { status, json: { error: body }, headers: extra };
+        return { status, json: { error: body }, headers: extra, close: status === 413 };
       })
       .then((reply) => {
         inflight.n--;

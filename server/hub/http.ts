@@ -18,6 +18,8 @@ export interface Reply {
   type?: string;
   headers?: Record<string, string>;
   cookies?: string[];
+  /** Close the connection once answered, unread body and all (a refused upload may still be streaming in). */
+  close?: boolean;
 }
 
 /** Tracks whether the client went away, so nothing is written to a dead response. */
@@ -105,7 +107,8 @@ export function send(res: HttpResponse, state: ResponseState, reply: Reply, comm
     for (const [k, v] of Object.entries({ ...common, ...reply.headers })) res.writeHeader(k, v);
     if (type) res.writeHeader('Content-Type', type);
     for (const c of reply.cookies ?? []) res.writeHeader('Set-Cookie', c);
-    res.end(body);
+    // uWS then says `Connection: close` itself, and stops reading whatever the client still sends.
+    res.end(body, reply.close ?? false);
   });
 }
 

@@ -88,7 +88,7 @@ export function socketBehavior(hub: HubContext, registry: SocketRegistry, header
     maxPayloadLength: TRANSPORT_MAX_FRAME_BYTES,
     maxBackpressure: 4 * 1024 * 1024,
     closeOnBackpressureLimit: true,
-    idleTimeout: 60,
+    idleTimeout: svc.config.wsIdleTimeoutSeconds,
     sendPingsAutomatically: true,
 
     upgrade: (res: HttpResponse, rawReq: HttpRequest, context: us_socket_context_t) => {

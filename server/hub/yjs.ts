@@ -93,7 +93,7 @@ export function yjsBehavior(hub: HubContext, registry: SocketRegistry, headers: 
     // A client's first sync receives the whole document in one message.
     maxBackpressure: limits.docMaxBytes + 4 * 1024 * 1024,
     closeOnBackpressureLimit: true,
-    idleTimeout: 60,
+    idleTimeout: svc.config.wsIdleTimeoutSeconds,
     sendPingsAutomatically: true,
 
     upgrade: (res: HttpResponse, rawReq: HttpRequest, context: us_socket_context_t) => {
