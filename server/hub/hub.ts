@@ -11,6 +11,7 @@ import { recheckDocSocket, yjsBehavior } from './yjs';
 import { closeWith, sendFrame, type Socket } from './connection';
 import { CloseCode } from '../../shared/protocol';
 import type { HubContext } from './dispatch';
+import { streamAccess } from '../domains/streams/access';
 
 /** Security headers on every HTTP answer. */
 function securityHeaders(svc: Services, site: StaticSite): Record<string, string> {
@@ -99,6 +100,9 @@ export class Hub {
       case 'revoke_stream':
         for (const ws of this.registry.byUser.get(msg.userId) ?? []) this.revoke(ws, msg.channel);
         return;
+      case 'recheck_streams':
+        for (const ws of this.registry.byUser.get(msg.userId) ?? []) void this.recheck(ws);
+        return;
       case 'recheck_docs': {
         const sockets = msg.userId ? [...(this.registry.byUser.get(msg.userId) ?? [])] : [...this.registry.byUser.values()].flatMap((set) => [...set]);
         for (const ws of sockets) void recheckDocSocket(this.svc, ws);
@@ -121,6 +125,19 @@ export class Hub {
     if (c.closed || !c.channels.delete(channel)) return;
     this.topics.leave(ws, channel);
     sendFrame(ws, { type: 'stream_revoked', stream: channel.slice(channel.indexOf(':') + 1) });
+  }
+
+  /** Ask the streams' rules again for each stream a socket follows; stop those it may no longer read. */
+  private async recheck(ws: Socket): Promise<void> {
+    const c = ws.getUserData();
+    for (const channel of [...c.channels]) {
+      const stream = channel.slice(channel.indexOf(':') + 1);
+      try {
+        if (await streamAccess(this.svc.db, c.actor, stream)) this.revoke(ws, channel);
+      } catch (err) {
+        this.svc.log.warn('stream recheck failed', { conn: c.id, stream, err });
+      }
+    }
   }
 
   /**

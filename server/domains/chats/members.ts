@@ -70,6 +70,8 @@ export async function removeMember(svc: Services, actor: Actor, chatId: string, 
       }
     }
     u.afterCommit(() => svc.control({ type: 'revoke_stream', userId, channel: streamChannel(chatStream(chatId)) }));
+    // And what hangs on the membership: the chat's calls and who waits at their door.
+    u.afterCommit(() => svc.control({ type: 'recheck_streams', userId }));
   });
 }
 

@@ -128,6 +128,8 @@ export async function removeMember(svc: Services, actor: Actor, groupId: string,
     }
     // Their open documents of the group's space: read-only now (an open group) or out of reach (a closed one).
     u.afterCommit(() => svc.control({ type: 'recheck_docs', userId }));
+    // Their streams of the group's space (its page tree, its pages' comments) are asked again too.
+    u.afterCommit(() => svc.control({ type: 'recheck_streams', userId }));
   });
 }
 
