@@ -6,11 +6,16 @@
  * the Content Security Policy refused nothing, no page error, no request to the probe path), and the
  * rendered page holds no event-handler attribute, no script-bearing URL and no script, frame, object or
  * embed element that the app did not put there itself. A first test plants an injection by hand to show
- * that these detectors do see one. Documents are not covered: the web client does not show them yet.
+ * that these detectors do see one. Documents too: hostile page and space titles, comments, version names,
+ * and page content written by a co-editor's real y-websocket client straight into the editor's Yjs
+ * fragment, with structures the editor itself never makes (script URLs in links and images, unknown nodes
+ * and marks, event-handler and style attributes, a hostile cursor colour), seen by a colleague, in a
+ * version's preview and by a guest of the page.
  *
  * The payloads are batched (many to a message or post) so that the whole file stays quick.
  */
 import { randomUUID } from 'node:crypto';
+import * as Y from 'yjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestHub, type TestHub } from '../helpers/hub';
@@ -18,6 +23,8 @@ import { RealtimeClient, type Answer, type ApiClient } from '../helpers/client';
 import { team, type Team } from '../helpers/team';
 import { browserContext, chromiumNote, collectProblems, haveChromium, launchChromium, online, signedInContext } from '../helpers/browser';
 import { XSS_CORPUS, XSS_PROBE_PATH, XSS_SHORT } from '../fixtures/xss-corpus';
+import { editor } from '../helpers/docs';
+import { openDoc, until, type DocClient } from '../helpers/yjs';
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 
@@ -56,6 +63,109 @@ async function ok(call: () => Promise<Answer>, status = 201): Promise<any> {
   }
 }
 
+type Attrs = Record<string, unknown>;
+
+/** A node as y-prosemirror stores it in the editor's Yjs fragment: its name, its attributes (any JSON), its children. */
+function yEl(name: string, attrs: Attrs = {}, children: (Y.XmlElement | Y.XmlText)[] = []): Y.XmlElement {
+  const el = new Y.XmlElement(name);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v as string);
+  if (children.length) el.insert(0, children);
+  return el;
+}
+
+/** Text runs as y-prosemirror stores them: each mark is an attribute named after it, holding the mark's attributes. */
+function yText(...runs: [string, Attrs?][]): Y.XmlText {
+  const text = new Y.XmlText();
+  text.applyDelta(runs.map(([insert, attributes]) => (attributes ? { insert, attributes } : { insert })));
+  return text;
+}
+
+const yPara = (...runs: [string, Attrs?][]) => yEl('paragraph', {}, [yText(...runs)]);
+
+/** Link targets a page must never carry into an href (each runs script, or renders a document, when followed). */
+const BAD_HREFS: unknown[] = [
+  'javascript:xssHit(301)',
+  'JaVaScRiPt:xssHit(302)',
+  ' javascript:xssHit(303)',
+  'java\tscript:xssHit(304)',
+  '\u0001javascript:xssHit(305)',
+  'javascript:/**/xssHit(306)',
+  'vbscript:xssHit(307)',
+  'data:text/html,<script>top.xssHit(308)</script>',
+  'data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIG9ubG9hZD0idG9wLnhzc0hpdCgzMDkpIi8+',
+  ['javascript:xssHit(310)'],
+];
+
+/**
+ * Image sources a page must never load: script and document URLs, another site (the policy would refuse it,
+ * and say so), and a same-origin path outside the stored files (the probe would see it).
+ */
+const BAD_IMAGE_SRCS: unknown[] = [
+  'javascript:xssHit(320)',
+  'data:text/html,<script>top.xssHit(321)</script>',
+  'data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIG9ubG9hZD0idG9wLnhzc0hpdCgzMjIpIi8+',
+  'https://evil.example/pixel.png',
+  '//evil.example/pixel.png',
+  `${XSS_PROBE_PATH}image.png`,
+  `/api/files/00000000-0000-0000-0000-000000000000/../../..${XSS_PROBE_PATH}up.png`,
+  'x',
+  [`${XSS_PROBE_PATH}array.png`],
+];
+
+/** A style that fetches the probe if it ever reaches a style attribute. */
+const PROBE_STYLE = `background-image:url(${XSS_PROBE_PATH}style.png)`;
+
+/**
+ * What a hostile co-editor writes after the page's readable text: structures the editor never makes itself.
+ * Each has a `zebra…` word where it holds text, so a test can see how far the page rendered.
+ */
+function hostileNodes(): Y.XmlElement[] {
+  const handlers = (n: number): Attrs => ({ onclick: `xssHit(${n})`, onmouseover: `xssHit(${n})`, style: PROBE_STYLE, srcdoc: `<script>top.xssHit(${n})</script>` });
+  return [
+    // Links: script URLs, and attributes no link of ours has.
+    yPara(...BAD_HREFS.map((href, i): [string, Attrs] => [`zebralink${i} `, { link: { href, target: '_self', rel: 'opener', class: 'x', ...handlers(311) } }])),
+    // Images: bad sources with handlers, srcset and style beside them.
+    ...BAD_IMAGE_SRCS.map((src, i) =>
+      yEl('image', { src, alt: XSS_SHORT[i], title: XSS_SHORT[i], onerror: `xssHit(${330 + i})`, onload: `xssHit(${330 + i})`, srcset: `${XSS_PROBE_PATH}srcset.png 1x`, style: PROBE_STYLE }),
+    ),
+    // Unknown nodes, named like HTML elements, alone and inside a known one.
+    yEl('script', {}, [yText(['xssHit(340) zebraunknown'])]),
+    yEl('iframe', { src: 'javascript:xssHit(341)', srcdoc: '<script>top.xssHit(342)</script>' }),
+    yEl('img', { src: 'x', onerror: 'xssHit(343)' }),
+    yEl('svg', { onload: 'xssHit(344)' }, [yEl('script', {}, [yText(['xssHit(345)'])])]),
+    yEl('style', {}, [yText([`*{${PROBE_STYLE}}`])]),
+    yEl('a', { href: 'javascript:xssHit(346)' }, [yText(['zebraanchor'])]),
+    yEl('paragraph', {}, [yText(['zebranested ']), yEl('script', {}, [yText(['xssHit(347)'])])]),
+    // Unknown marks (the editor drops text that carries one), and known marks with attributes they do not have.
+    yPara(['zebramark0 ', { script: {} }]),
+    yPara(['zebramark1 ', { onclick: 'xssHit(350)' }]),
+    yPara(['zebramarks ', { bold: handlers(351) }], ['zebramark3', { italic: true, code: { class: '"><img src=x onerror=xssHit(352)>' } }]),
+    // Known nodes with attributes they do not have, or values of the wrong kind.
+    yEl('paragraph', { ...handlers(360), id: 'app', class: 'x' }, [yText(['zebraattrs'])]),
+    yEl('heading', { level: '1 onclick=xssHit(361)' }, [yText(['zebraheading0'])]),
+    yEl('heading', { level: 9, ...handlers(362) }, [yText(['zebraheading1'])]),
+    yEl('codeBlock', { language: '"><img src=x onerror=xssHit(363)>' }, [yText(['zebracode <script>xssHit(364)</script>'])]),
+    yEl('blockquote', { cite: 'javascript:xssHit(365)' }, [yPara(['zebraquote'])]),
+    yEl('orderedList', { start: '1" onclick="xssHit(366)', type: 'javascript:xssHit(367)' }, [yEl('listItem', handlers(368), [yPara(['zebraitem'])])]),
+    yEl('taskList', {}, [yEl('taskItem', { checked: '" onclick="xssHit(369)', ...handlers(370) }, [yPara(['zebratodo'])])]),
+    yEl('table', handlers(371), [
+      yEl('tableRow', handlers(372), [
+        yEl('tableCell', { colspan: 1, rowspan: 1, colwidth: [`1px;${PROBE_STYLE};x:`], ...handlers(373) }, [yPara(['zebracell'])]),
+        yEl('tableHeader', { colspan: 1, rowspan: 1, colwidth: [`2);${PROBE_STYLE};x:(`], ...handlers(374) }, [yPara(['zebraheader'])]),
+      ]),
+    ]),
+    yEl('paragraph', {}, [
+      yText(['zebramention ']),
+      yEl('mention', { id: '"><img src=x onerror=xssHit(380)>', label: '<img src=x onerror=xssHit(381)>', ...handlers(382) }),
+      yEl('hardBreak', handlers(383)),
+    ]),
+    yEl('horizontalRule', handlers(384)),
+  ];
+}
+
+/** A Yjs relative position (base64) at `index` of `text`, as a comment's anchor carries it. */
+const anchorAt = (text: Y.XmlText, index: number) => Buffer.from(Y.encodeRelativePosition(Y.createRelativePositionFromTypeIndex(text, index))).toString('base64');
+
 /** What `xssHit` and the policy's refusals recorded on the page (see `arm`). */
 function hitsOf(p: Page): Promise<(number | string)[]> {
   return p.evaluate(() => (window as unknown as { __xssHits: (number | string)[] }).__xssHits);
@@ -83,7 +193,8 @@ function scanPage(): string[] {
     } else if (banned.has(tag)) {
       bad.push(`<${tag}>`);
     }
-    if (tag === 'img') {
+    // An image without a source fetches nothing (the editor leaves out sources it does not show).
+    if (tag === 'img' && el.hasAttribute('src')) {
       const src = el.getAttribute('src') ?? '';
       const url = new URL(src, origin);
       if (!(url.origin === origin && url.pathname.startsWith('/api/')) && !/^(?:blob:|data:image\/(?:png|jpeg|gif|webp);)/.test(src)) bad.push(`<img src="${src}">`);
@@ -120,6 +231,7 @@ describe.skipIf(!haveChromium)(`hostile input stays inert wherever it is shown (
   let taskId: string;
   let leadId: string;
   let dealId: string;
+  let callId: string;
   /** Hostile file names (no slashes: a name is a name). */
   const names = XSS_SHORT.filter((s) => !s.includes('/'));
 
@@ -162,7 +274,8 @@ describe.skipIf(!haveChromium)(`hostile input stays inert wherever it is shown (
   }
 
   beforeAll(async () => {
-    [hub, browser] = await Promise.all([startTestHub({ env: { GUEST_DIGEST_MINUTES: '60' } }), launchChromium()]);
+    // Documents unload a second after their last reader leaves: that compacts them and indexes their text for search.
+    [hub, browser] = await Promise.all([startTestHub({ env: { GUEST_DIGEST_MINUTES: '60', DOC_UNLOAD_SECONDS: '1' } }), launchChromium()]);
     t = await team(hub.url, ['ann', 'ben', 'cid']);
     const [s0, s1, s2, s3, s4, s5, , s7, s8, s9] = XSS_SHORT;
     // People whose name, position and department are hostile.
@@ -188,7 +301,7 @@ describe.skipIf(!haveChromium)(`hostile input stays inert wherever it is shown (
     // The main list: the corpus in batches, mentions of the hostile names, and a call with a hostile title.
     for (const c of chunks('zebrafish', 9000)) await say(t.owner, group, c);
     await say(t.owner, group, `mentions zebramention <@${t.ids.ann}> <@${t.ids.ben}> <@${t.ids.cid}> @all`);
-    await ok(() => t.owner.post(`/api/chats/${group}/calls`, { title: s2, at: new Date(Date.now() + 3_600_000).toISOString() }));
+    callId = (await ok(() => t.owner.post(`/api/chats/${group}/calls`, { title: s2, at: new Date(Date.now() + 3_600_000).toISOString() }))).call.id;
     await say(t.ann, direct, CORPUS.slice(0, 30).join('\n\n'));
 
     // Feed: two posts (hostile titles, the corpus as bodies), a hostile poll, comments; a guest on the first.
@@ -394,5 +507,238 @@ describe.skipIf(!haveChromium)(`hostile input stays inert wherever it is shown (
     await page.goto(`${hub.url}/app/crm/deals`);
     await shows(page, '[data-testid=deal-title]', XSS_SHORT[8]);
     await expectInert(page, 'deal board');
+  });
+
+  it('calls: the hostile title in the calls list', async () => {
+    await page.goto(`${hub.url}/app/calls`);
+    await shows(page, '[data-testid=calls-scheduled] [data-testid=calls-row]', XSS_SHORT[2]);
+    await expectInert(page, 'calls list');
+  });
+
+  describe('documents', () => {
+    /** The page a hostile co-editor writes, its ancestors, and what hangs off it. */
+    let spaceId: string;
+    let pageId: string;
+    let imageId: string;
+    let docGuestLink: string;
+    /** Ann and Ben's real y-websocket clients on the page (Ann writes; both show hostile cursors and colours). */
+    let ann: DocClient;
+    let ben: DocClient;
+    /** How many nodes of the fragment are readable text (the hostile structures follow them). */
+    let kept = 0;
+    const titles = XSS_SHORT.slice(0, 10);
+
+    /** (Re)write the hostile structures after the readable part: an editor drops what its schema lacks. */
+    async function plant(): Promise<void> {
+      // Nobody's editor may be open meanwhile (it would drop the unknown nodes again at once).
+      await page.goto('about:blank');
+      const frag = ann.doc.getXmlFragment('default');
+      ann.doc.transact(() => {
+        if (frag.length > kept) frag.delete(kept, frag.length - kept);
+        frag.insert(kept, hostileNodes());
+      });
+      // The hub has it once a fresh reader gets all of Ann's changes.
+      const check = openDoc(hub.url, pageId, t.owner);
+      const mine = ann.doc.clientID;
+      try {
+        await check.synced;
+        await until(() => Y.getState(check.doc.store, mine) >= Y.getState(ann.doc.store, mine), "Ann's changes on the hub");
+      } finally {
+        check.destroy();
+      }
+    }
+
+    beforeAll(async () => {
+      // The company's space, named with a payload; pages titled with the short payloads, three of them nested.
+      spaceId = (await ok(() => t.owner.post('/api/docs/spaces', { name: XSS_SHORT[5] }))).space.id;
+      const made = async (title: string, parentId?: string) => (await ok(() => t.owner.post(`/api/docs/spaces/${spaceId}/pages`, { title, parentId }))).page.id as string;
+      const top = await made(titles[0]);
+      pageId = await made(titles[2], await made(titles[1], top));
+      for (const title of titles.slice(3)) await made(title);
+      // The call's meeting notes: a page whose title carries the call's hostile title.
+      await ok(() => t.owner.post(`/api/calls/${callId}/notes`, {}));
+      imageId = (await ok(() => t.owner.call('POST', `/api/docs/pages/${pageId}/images`, PNG, { 'content-type': 'image/png', 'x-file-name': encodeURIComponent(`${names[1]}.png`) }))).file.id;
+
+      // Ann writes the page through the real y-websocket client: the corpus as paragraphs, a stored image,
+      // then the hostile structures.
+      [ann, ben] = [openDoc(hub.url, pageId, t.ann), openDoc(hub.url, pageId, t.ben)];
+      await Promise.all([ann.synced, ben.synced]);
+      const frag = ann.doc.getXmlFragment('default');
+      const intro = yText([`zebradoc intro ${XSS_SHORT[0]}`]);
+      // The co-editors' carets sit in a line of their own (their name labels are drawn inside the text).
+      const caretLine = yText(['zebracaret line']);
+      ann.doc.transact(() => {
+        frag.insert(0, [
+          yEl('paragraph', {}, [intro]),
+          yEl('paragraph', {}, [caretLine]),
+          ...CORPUS.map((payload) => yPara([payload])),
+          yEl('image', { src: `/api/files/${imageId}`, alt: names[1], title: names[1] }),
+        ]);
+      });
+      kept = frag.length;
+      await plant();
+
+      // Co-editors' awareness: hostile names, a caret and selection whose colour would break out of its style
+      // (Ann), and a colour that is a URL (Ben).
+      const at = (i: number) => Y.relativePositionToJSON(Y.createRelativePositionFromTypeIndex(caretLine, i));
+      ann.provider.awareness.setLocalState({ user: { name: XSS_SHORT[8], color: `#d9480f;${PROBE_STYLE}` }, cursor: { anchor: at(0), head: at(8) } });
+      ben.provider.awareness.setLocalState({ user: { name: XSS_SHORT[3], color: `url(${XSS_PROBE_PATH}colour.png)` }, cursor: { anchor: at(9), head: at(9) } });
+
+      // Comments on the intro's first word, by Ann (a hostile name): a thread of the corpus with replies, and a short one.
+      const anchor = { start: anchorAt(intro, 0), end: anchorAt(intro, 8) };
+      const [first, ...rest] = chunks('zebrathought', 3900, 40);
+      const root = (await ok(() => t.ann.post(`/api/docs/pages/${pageId}/comments`, { body: first, anchor, quote: XSS_SHORT[1] }))).comment.id;
+      for (const body of rest) await ok(() => t.ann.post(`/api/docs/pages/${pageId}/comments`, { body, parentId: root }));
+      await ok(() => t.ben.post(`/api/docs/pages/${pageId}/comments`, { body: `zebrashort ${XSS_SHORT[7]}`, anchor, quote: XSS_SHORT[4] }));
+
+      // Named versions, named with the payloads (they keep the hostile structures).
+      for (const name of XSS_SHORT) await ok(() => t.owner.post(`/api/docs/pages/${pageId}/versions`, { name }));
+
+      // The page attached to the group chat (its card) and the task; a read link for a guest, named with a payload.
+      await ok(() => t.owner.post(`/api/docs/pages/${pageId}/attachments`, { kind: 'chat', targetId: group }));
+      await ok(() => t.owner.post(`/api/docs/pages/${pageId}/attachments`, { kind: 'task', targetId: taskId }));
+      docGuestLink = (await ok(() => t.owner.post(`/api/docs/pages/${pageId}/guest-links`, { access: 'read', name: XSS_SHORT[6] }))).link.url;
+    }, 120_000);
+
+    /** Ann and Ben leave the page (once). */
+    let left = false;
+    function leave(): void {
+      if (left) return;
+      left = true;
+      ann?.destroy();
+      ben?.destroy();
+    }
+
+    afterAll(leave);
+
+    /** The page's content shows as text: the corpus, the readable parts of the hostile structures, the stored image. */
+    async function showsContent(p: Page, images: string): Promise<void> {
+      const body = '[data-testid=doc-editor]';
+      await shows(p, `${body} p`, `zebradoc intro ${XSS_SHORT[0]}`);
+      for (const payload of ['<script>xssHit(1)</script>', '<iframe srcdoc="<script>top.xssHit(147)</script>"></iframe>', '[x](javascript:xssHit(16))', '${xssHit(158)}']) await shows(p, `${body} p`, payload);
+      for (const word of ['zebralink0', 'zebralink9', 'zebraattrs', 'zebratodo', 'zebracell', 'zebraheader', 'zebramarks zebramark3']) await shows(p, body, word);
+      await shows(p, `${body} pre`, '<script>xssHit(364)</script>');
+      await shows(p, `${body} [data-type=mention]`, '@<img src=x onerror=xssHit(381)>');
+      // The stored image loads (it is lazy: brought into view first).
+      const stored = p.locator(`${body} img[src="${images}${imageId}"]`);
+      await stored.evaluate((img) => img.scrollIntoView());
+      await expect.poll(() => stored.evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBe(1);
+    }
+
+    it('a page written by a hostile co-editor: its content, cursors and names, titles in the tree, trail and header', async () => {
+      await page.goto(`${hub.url}/app/docs/${pageId}`);
+      await page.locator('[data-testid=doc-page][data-access=edit]').waitFor();
+      await showsContent(page, '/api/files/');
+      // Images only from stored files: the hostile sources render without one.
+      expect(await editor(page).locator('img[src]').count()).toBe(1);
+      // The links are there, without a script URL.
+      await expect.poll(() => editor(page).locator('a').count()).toBe(BAD_HREFS.length);
+      // Co-editors: names as text, in the presence list and on the carets.
+      await shows(page, '[data-testid=doc-presence-name]', XSS_SHORT[8]);
+      await shows(page, '[data-testid=doc-presence-name]', XSS_SHORT[3]);
+      await shows(page, '.collaboration-cursor__label', XSS_SHORT[8]);
+      // Titles: the tree (the page, its ancestors, the others, the call's notes), the trail, the header.
+      for (const title of titles) await shows(page, '[data-testid=tree-page]', title);
+      await shows(page, '[data-testid=tree-page]', `Meeting notes — ${XSS_SHORT[2]}`);
+      await shows(page, '.trail', XSS_SHORT[5]);
+      await shows(page, '.trail a', titles[0]);
+      await shows(page, '.trail a', titles[1]);
+      expect(await page.locator('[data-testid=doc-title]').inputValue()).toBe(titles[2]);
+      await expectInert(page, 'page as a colleague');
+
+      // The space list names the hostile space.
+      await page.goto(`${hub.url}/app/docs`);
+      await shows(page, '[data-testid=space-item]', XSS_SHORT[5]);
+      await expectInert(page, 'spaces');
+    });
+
+    it('comment threads and replies on the page', async () => {
+      await plant();
+      await page.goto(`${hub.url}/app/docs/${pageId}`);
+      await page.locator('[data-testid=doc-page][data-access=edit]').waitFor();
+      const thread = '[data-testid=doc-thread]';
+      await shows(page, `${thread} [data-testid=doc-thread-quote]`, XSS_SHORT[1]);
+      await shows(page, `${thread} [data-testid=doc-thread-quote]`, XSS_SHORT[4]);
+      await shows(page, `${thread} [data-testid=doc-comment-body]`, 'zebrathought 0');
+      await shows(page, `${thread} [data-testid=doc-comment-body]`, 'zebrathought 3');
+      await shows(page, `${thread} [data-testid=doc-comment-body]`, 'zebrashort');
+      await shows(page, `${thread} [data-testid=doc-comment-body]`, '<script>xssHit(1)</script>');
+      await shows(page, thread, XSS_SHORT[0]); // Ann, the author
+      await editor(page).locator('.doc-comment').first().waitFor();
+      await expectInert(page, 'comments');
+    });
+
+    it('version names in the history panel, and a version previewed', async () => {
+      await page.goto(`${hub.url}/app/docs/${pageId}`);
+      await page.locator('[data-testid=doc-page][data-access=edit]').waitFor();
+      await page.click('[data-testid=doc-history]');
+      const panel = page.locator('[data-testid=history-panel]');
+      for (const name of XSS_SHORT) await shows(page, '[data-testid=history-panel] [data-testid=version]', name);
+      await panel.locator('[data-testid=version]').filter({ hasText: XSS_SHORT[4] }).click();
+      const preview = '[data-testid=version-preview-body]';
+      await shows(page, preview, 'zebralink9');
+      await shows(page, `${preview} p`, '<script>xssHit(1)</script>');
+      await shows(page, `${preview} [data-type=mention]`, '@<img src=x onerror=xssHit(381)>');
+      expect(await page.locator(`${preview} img[src]`).count()).toBe(1);
+      await expectInert(page, 'history');
+      await page.keyboard.press('Escape');
+    });
+
+    it('the page seen by a guest of a read link', async () => {
+      await plant();
+      const guestCtx = await browserContext(browser);
+      await arm(guestCtx);
+      const g = await guestCtx.newPage();
+      collectProblems({ 'document guest': g }, {}, problems);
+      try {
+        await g.goto(docGuestLink);
+        await g.locator('[data-testid=doc-guest-name]').fill(XSS_SHORT[0]);
+        await g.click('[data-testid=doc-guest-open]');
+        await g.locator('[data-testid=doc-page][data-access=read]').waitFor();
+        await shows(g, '[data-testid=doc-guest-title]', titles[2]);
+        await showsContent(g, '/api/doc-guest/files/');
+        expect(await editor(g).locator('img[src]').count()).toBe(1);
+        await shows(g, '[data-testid=doc-presence-name]', XSS_SHORT[8]);
+        await shows(g, '.collaboration-cursor__label', XSS_SHORT[8]);
+        await expectInert(g, 'document guest page');
+      } finally {
+        await guestCtx.close();
+      }
+    });
+
+    it("the page's title on its chat card and in the task's documents, and in search results with a snippet of its text", async () => {
+      await page.goto(`${hub.url}/app/chats/${group}`);
+      await online(page);
+      await shows(page, '[data-testid=card][data-kind=doc] [data-testid=card-title]', titles[2]);
+      await expectInert(page, 'document card in the chat');
+      await page.goto(`${hub.url}/app/tasks/${taskId}`);
+      await shows(page, '[data-testid=attached-doc]', titles[2]);
+      await expectInert(page, "task's documents");
+
+      // Nobody on the page any more: the hub unloads it, which indexes its text.
+      leave();
+      await page.goto(`${hub.url}/app/docs`);
+      const search = page.locator('[data-testid=doc-search]');
+      const hit = page.locator(`[data-testid=doc-search-hit][data-id="${pageId}"]`);
+      await expect
+        .poll(
+          async () => {
+            await search.fill('');
+            await search.fill('zebradoc');
+            await page.locator('[data-testid=doc-search-results], [data-testid=doc-search-empty]').first().waitFor();
+            return hit.count();
+          },
+          { timeout: 20_000, interval: 500 },
+        )
+        .toBe(1);
+      await shows(page, '[data-testid=doc-search-hit]', titles[2]);
+      await shows(page, '[data-testid=doc-search-snippet]', 'zebradoc');
+      await expectInert(page, 'document search');
+      // Titles are found too, payload and all.
+      await search.fill('');
+      await search.fill('onerror');
+      await shows(page, '[data-testid=doc-search-hit]', titles[0]);
+      await expectInert(page, 'document search by title');
+    });
   });
 });

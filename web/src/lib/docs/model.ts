@@ -173,6 +173,14 @@ export function colourFor(userId: string): string {
   return CURSOR_COLOURS[h % CURSOR_COLOURS.length];
 }
 
+/**
+ * A co-editor's colour as it may be drawn: their awareness state is whatever their client sent, and the
+ * colour goes into inline styles, so only a plain six-digit hex colour is used (`fallback` otherwise).
+ */
+export function safeColour(colour: unknown, fallback: string): string {
+  return typeof colour === 'string' && /^#[0-9a-f]{6}$/i.test(colour) ? colour : fallback;
+}
+
 /** The title to show for a page (an untitled page still needs a name in the tree). */
 export function pageLabel(page: Pick<DocPage, 'title'>, untitled: string): string {
   return page.title.trim() || untitled;

@@ -14,7 +14,7 @@ import { YJS_MESSAGE } from '$shared/docs';
 import { api, isApiError } from '$lib/api';
 import { session } from '$lib/session.svelte';
 import { SaveTracker, awarenessClock } from './ack';
-import { colourFor } from './model';
+import { colourFor, safeColour } from './model';
 
 export type DocAccess = 'edit' | 'read';
 export type DocStatus = 'saved' | 'saving' | 'connecting' | 'offline' | 'closed';
@@ -158,7 +158,7 @@ export class DocSession {
       for (const [clientId, state] of provider.awareness.getStates()) {
         const user = (state as { user?: { name?: unknown; color?: unknown } }).user;
         if (clientId === doc.clientID || !user || typeof user.name !== 'string') continue;
-        others.push({ clientId, name: user.name, color: typeof user.color === 'string' ? user.color : '#888' });
+        others.push({ clientId, name: user.name, color: safeColour(user.color, colourFor(String(clientId))) });
       }
       this.others = others;
     };
