@@ -109,7 +109,9 @@ export interface ErrorReply {
 /** Frames the hub pushes without a request. */
 export type PushMessage =
   | ({ type: 'event' } & StreamEvent)
-  | { type: 'presence'; userId: string; status: PresenceStatus }
+  /** Changes of people's status, coalesced: one frame carries every change of a short window (a connect storm
+   *  of N people costs each socket a few frames, not N). */
+  | { type: 'presence'; statuses: Record<string, PresenceStatus> }
   | TypingPush
   | ReadPush
   | CallPush

@@ -5,7 +5,7 @@ import { handleApi } from '../http/handler';
 import { PROBES, ROUTES } from '../http/routes';
 import { StaticSite } from './static';
 import { Topics } from './topics';
-import { Presence } from './presence';
+import { Presence, PUSH_COALESCE_MS } from './presence';
 import { socketBehavior, SocketRegistry } from './socket';
 import { recheckDocSocket, yjsBehavior } from './yjs';
 import { closeWith, sendFrame, type Socket } from './connection';
@@ -59,7 +59,7 @@ export class Hub {
     const headers = securityHeaders(svc, site);
     this.app = uWS.App();
     this.topics = new Topics(this.app, svc.bus, svc.log);
-    this.presence = new Presence(svc, (topic, frame) => this.topics.publishLocal(topic, frame));
+    this.presence = new Presence(svc, (topic, frame) => this.topics.publishLocal(topic, frame), PUSH_COALESCE_MS);
     const hub: HubContext = { svc, topics: this.topics, presence: this.presence };
     const api = handleApi(svc, [...ROUTES, ...PROBES], headers, this.inflight);
     this.app

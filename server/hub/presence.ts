@@ -5,6 +5,8 @@ import type { PushMessage } from '../../shared/protocol';
 /** The uWS topic presence changes are pushed on; every employee socket joins it. */
 export const PRESENCE_TOPIC = 'presence';
 const SYNC_MS = 20_000;
+/** How long cluster-wide status changes are gathered before one frame carries them all to every socket. */
+export const PUSH_COALESCE_MS = 250;
 const EXPIRE_MS = 65_000;
 
 const RANK: Record<PresenceStatus, number> = { offline: 0, away: 1, online: 2 };
@@ -46,10 +48,15 @@ export class Presence {
   private readonly local = new Map<string, Map<string, boolean>>();
   private readonly seen = new Map<string, Map<string, Sighting>>();
   private readonly timer: NodeJS.Timeout;
+  /** Status changes not pushed yet (latest wins), and the timer that pushes them. */
+  private pending = new Map<string, PresenceStatus>();
+  private flushTimer: NodeJS.Timeout | null = null;
 
+  /** `coalesceMs`: 0 pushes each change at once (tests); the hub gathers changes for PUSH_COALESCE_MS. */
   constructor(
     private readonly svc: Services,
     private readonly push: (topic: string, frame: string) => void,
+    private readonly coalesceMs = 0,
   ) {
     this.timer = setInterval(() => this.tick(), SYNC_MS);
     this.timer.unref();
@@ -116,10 +123,20 @@ export class Presence {
       if (!nodes.size) this.seen.delete(userId);
     }
     const after = this.status(userId);
-    if (after !== before) {
-      const frame: PushMessage = { type: 'presence', userId, status: after };
-      this.push(PRESENCE_TOPIC, JSON.stringify(frame));
-    }
+    if (after === before) return;
+    this.pending.set(userId, after);
+    if (!this.coalesceMs) return this.flush();
+    this.flushTimer ??= setTimeout(() => this.flush(), this.coalesceMs);
+  }
+
+  /** Push the gathered changes in one frame. */
+  private flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    if (!this.pending.size) return;
+    const frame: PushMessage = { type: 'presence', statuses: Object.fromEntries(this.pending) };
+    this.pending = new Map();
+    this.push(PRESENCE_TOPIC, JSON.stringify(frame));
   }
 
   private tick(now = Date.now()): void {
@@ -132,5 +149,6 @@ export class Presence {
 
   stop(): void {
     clearInterval(this.timer);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
   }
 }

@@ -47,11 +47,11 @@ describe.skipIf(!redisUrl)(`two hub nodes on one PostgreSQL and one Redis${redis
     const watcher = await RealtimeClient.open(a.url, owner.cookie);
     const bobId = (await bob.get('/api/me')).body.user.id;
     const bobOnB = await RealtimeClient.open(b.url, bob.cookie);
-    await watcher.waitFor(() => watcher.frames.find((f) => f.type === 'presence' && f.userId === bobId && f.status === 'online'));
+    await watcher.waitFor(() => watcher.frames.find((f) => f.type === 'presence' && f.statuses[bobId] === 'online'));
     const q = await watcher.request({ type: 'presence_query', userIds: [bobId] });
     expect(q.presence[bobId]).toBe('online');
     bobOnB.close();
-    await watcher.waitFor(() => watcher.frames.find((f) => f.type === 'presence' && f.userId === bobId && f.status === 'offline'));
+    await watcher.waitFor(() => watcher.frames.find((f) => f.type === 'presence' && f.statuses[bobId] === 'offline'));
     watcher.close();
   });
 

@@ -28,15 +28,16 @@ describe('presence aggregation', () => {
 
 describe('Presence across nodes', () => {
   let sent: ControlMessage[];
-  let pushed: { userId: string; status: PresenceStatus }[];
+  let pushed: { statuses: Record<string, PresenceStatus> }[];
   let presence: Presence;
+  let svc: Services;
 
   beforeEach(() => {
     vi.useFakeTimers();
     sent = [];
     pushed = [];
     // The node's own announcements come back to it as they would over the bus.
-    const svc = {
+    svc = {
       config: { nodeId: 'a' },
       control: async (m: ControlMessage) => {
         sent.push(m);
@@ -62,7 +63,7 @@ describe('Presence across nodes', () => {
     expect(presence.status('u')).toBe('away');
     presence.setIdle('u', 's1', false);
     presence.disconnected('u', 's1');
-    expect(pushed.map((p) => p.status)).toEqual(['online', 'away', 'online', 'offline']);
+    expect(pushed.map((p) => p.statuses)).toEqual(['online', 'away', 'online', 'offline'].map((u) => ({ u })));
     expect(sent).toHaveLength(4);
     // An unknown socket (closed, or a guest's) changes nothing.
     presence.setIdle('u', 's1', false);
@@ -83,6 +84,24 @@ describe('Presence across nodes', () => {
     expect(presence.status('v')).toBe('offline');
     const sync = sent.filter((m) => m.type === 'presence_sync').at(-1);
     expect(sync).toEqual({ type: 'presence_sync', node: 'a', userIds: ['u'], away: ['u'] });
+  });
+
+  it('the hub gathers changes: one frame per window, the latest status per person, nothing when it is unchanged', () => {
+    presence.stop();
+    presence = new Presence(svc, (_topic, frame) => pushed.push(JSON.parse(frame)), 250);
+    for (let i = 0; i < 500; i++) presence.connected(`u${i}`, `s${i}`);
+    presence.connected('x', 'sx');
+    presence.setIdle('x', 'sx', true);
+    expect(pushed).toEqual([]);
+    vi.advanceTimersByTime(250);
+    expect(pushed).toHaveLength(1);
+    expect(Object.keys(pushed[0].statuses)).toHaveLength(501);
+    expect(pushed[0].statuses.x).toBe('away');
+    vi.advanceTimersByTime(1000);
+    expect(pushed).toHaveLength(1);
+    presence.disconnected('u7', 's7');
+    vi.advanceTimersByTime(250);
+    expect(pushed[1]).toEqual({ type: 'presence', statuses: { u7: 'offline' } });
   });
 
   it('a sync converges: listed users with their away flags, unlisted ones of that node dropped', () => {

@@ -241,7 +241,7 @@ describe('RealtimeClient', () => {
     client.onPresence((id, st) => seen.push(`${id}:${st}`));
     client.start();
     const s = await connect();
-    s.push({ type: 'presence', userId: 'u1', status: 'online' });
-    expect(seen).toEqual(['u1:online']);
+    s.push({ type: 'presence', statuses: { u1: 'online', u2: 'away' } });
+    expect(seen).toEqual(['u1:online', 'u2:away']);
   });
 });

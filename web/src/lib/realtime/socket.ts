@@ -306,8 +306,8 @@ export class RealtimeClient {
       this.requests.settle(msg);
     } else if (msg.type === 'event') {
       this.subs.onEventFrame(msg as unknown as StreamEvent);
-    } else if (msg.type === 'presence' && typeof msg.userId === 'string') {
-      this.presenceHandlers.emit(msg.userId, msg.status as PresenceStatus);
+    } else if (msg.type === 'presence' && msg.statuses && typeof msg.statuses === 'object') {
+      for (const [userId, status] of Object.entries(msg.statuses as Record<string, PresenceStatus>)) this.presenceHandlers.emit(userId, status);
     } else if (typeof msg.type === 'string') {
       this.pushHandlers.emit(msg as PushFrame);
     }
