@@ -99,13 +99,13 @@ export function renderReport(cfg: BenchConfig, runs: ServerRun[], plain: PlainRu
   return out.join('\n');
 }
 
-/** Put the report between the markers of docs/benchmarks.md (BENCH_WRITE_DOCS=1). */
-export function writeDocs(report: string): string {
+/** Put the report between the markers of docs/benchmarks.md (BENCH_WRITE_DOCS=1); other benches pass their own markers. */
+export function writeDocs(report: string, begin = DOCS_BEGIN, end = DOCS_END): string {
   const file = new URL('../docs/benchmarks.md', import.meta.url);
   const text = fs.readFileSync(file, 'utf8');
-  const a = text.indexOf(DOCS_BEGIN);
-  const b = text.indexOf(DOCS_END);
-  if (a < 0 || b < a) throw new Error(`docs/benchmarks.md has no ${DOCS_BEGIN} ... ${DOCS_END} section`);
-  fs.writeFileSync(file, `${text.slice(0, a + DOCS_BEGIN.length)}\n${report}\n${text.slice(b)}`);
+  const a = text.indexOf(begin);
+  const b = text.indexOf(end);
+  if (a < 0 || b < a) throw new Error(`docs/benchmarks.md has no ${begin} ... ${end} section`);
+  fs.writeFileSync(file, `${text.slice(0, a + begin.length)}\n${report}\n${text.slice(b)}`);
   return file.pathname;
 }

@@ -7,13 +7,15 @@ import { parentPort } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { io, type Socket as SioSocket } from 'socket.io-client';
+import { pooled } from '../lib/pooled';
+import { Samples } from '../lib/samples';
+import { closeSocket, PendingRequests, type Reply } from '../lib/requests';
 import { messageBody, nowUs, parseBody, type BenchChat, type ClientSpec, type DurableResult, type RunResult, type WorkerCommand, type WorkerEvent } from '../lib/common';
 
 if (!parentPort) throw new Error('bench/clients/worker.ts runs as a worker thread');
 const port = parentPort;
 const say = (m: WorkerEvent, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 
-type Reply = { ok: boolean; error?: { code: string; message: string; retryAfter?: number } };
 
 /** One bench client over some transport. */
 interface Client {
@@ -43,8 +45,7 @@ function withTimeout<T>(p: Promise<T>, ms: number | undefined, fallback: () => T
 class WsClient implements Client {
   closed = false;
   private ws: WebSocket | null = null;
-  private next = 1;
-  private readonly pending = new Map<string, (r: Reply) => void>();
+  private readonly requests = new PendingRequests();
 
   constructor(
     readonly spec: ClientSpec,
@@ -65,8 +66,7 @@ class WsClient implements Client {
     ws.on('close', () => {
       if (this.closed) return;
       this.closed = true;
-      for (const settle of this.pending.values()) settle(closedReply('socket closed'));
-      this.pending.clear();
+      this.requests.failAll(closedReply('socket closed'));
       this.onClosed();
     });
     return new Promise<void>((resolve, reject) => {
@@ -84,26 +84,13 @@ class WsClient implements Client {
     // Presence pushes (every employee socket gets them while 2,000 people come online) are not measured.
     if (text.startsWith('{"type":"presence"')) return;
     const f = JSON.parse(text);
-    if (typeof f.re === 'string') {
-      const settle = this.pending.get(f.re);
-      if (settle) {
-        this.pending.delete(f.re);
-        settle(f);
-      }
-      return;
-    }
+    if (this.requests.settle(f)) return;
     if (f.type === 'event' && f.event?.type === 'message_created') this.onBody(f.event.payload.message.body);
   }
 
   private request(msg: Record<string, unknown>, timeoutMs?: number): Promise<Reply> {
     if (this.closed || !this.ws) return Promise.resolve(closedReply('socket closed'));
-    const id = `r${this.next++}`;
-    const p = new Promise<Reply>((resolve) => this.pending.set(id, resolve));
-    this.ws.send(JSON.stringify({ id, ...msg }));
-    return withTimeout(p, timeoutMs, () => {
-      this.pending.delete(id);
-      return { ok: false, error: { code: 'timeout', message: `no reply to ${msg.type} in ${timeoutMs} ms` } };
-    });
+    return this.requests.send(this.ws, msg, timeoutMs, (): Reply => ({ ok: false, error: { code: 'timeout', message: `no reply to ${msg.type} in ${timeoutMs} ms` } }));
   }
 
   join(chatId: string, timeoutMs: number) {
@@ -119,20 +106,7 @@ class WsClient implements Client {
   }
 
   async close(): Promise<void> {
-    const ws = this.ws;
-    if (!ws || ws.readyState === WebSocket.CLOSED) return;
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(() => {
-        ws.terminate();
-        resolve();
-      }, 3000);
-      ws.once('close', () => {
-        clearTimeout(t);
-        resolve();
-      });
-      this.closed = true;
-      ws.close(1000);
-    });
+    await closeSocket(this.ws, () => (this.closed = true));
   }
 }
 
@@ -192,36 +166,7 @@ class SioClient implements Client {
   }
 }
 
-/** A growable array of doubles (latencies in µs). */
-class Samples {
-  private buf: Float64Array;
-  n = 0;
-  constructor(initial: number) {
-    this.buf = new Float64Array(Math.max(1024, initial));
-  }
-  push(v: number): void {
-    if (this.n === this.buf.length) {
-      const bigger = new Float64Array(this.buf.length * 2);
-      bigger.set(this.buf);
-      this.buf = bigger;
-    }
-    this.buf[this.n++] = v;
-  }
-  take(): Float64Array {
-    return this.buf.slice(0, this.n);
-  }
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Run `fn` over `items` with at most `limit` in flight. */
-async function pooled<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) await fn(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-}
 
 interface LocalChat {
   chat: BenchChat;

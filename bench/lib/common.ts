@@ -31,9 +31,15 @@ export interface ReadyMessage {
 }
 
 /** Requests from the orchestrator to a server child. */
-export type ServerCommand = { cmd: 'cpu'; id: number } | { cmd: 'stop' };
+export type ServerCommand = { cmd: 'cpu'; id: number } | { cmd: 'mem'; id: number } | { cmd: 'stop' };
 /** Answers of a server child. */
-export type ServerEvent = ReadyMessage | { ev: 'cpu'; id: number; micros: number } | { ev: 'stopped' } | { ev: 'failed'; error: string };
+export type ServerEvent =
+  | ReadyMessage
+  | { ev: 'cpu'; id: number; micros: number }
+  /** Memory after a full garbage collection, bytes (process.memoryUsage()). */
+  | { ev: 'mem'; id: number; rss: number; heapUsed: number; external: number; arrayBuffers: number }
+  | { ev: 'stopped' }
+  | { ev: 'failed'; error: string };
 
 /** One client a worker holds. */
 export interface ClientSpec {
@@ -101,7 +107,7 @@ export interface DurableResult {
 
 export type WorkerEvent = ConnectResult | RunResult | DurableResult | { ev: 'unsubscribed'; ok: number; failed: number } | { ev: 'closed' } | { ev: 'error'; error: string };
 
-function int(name: string, fallback: number, min: number, max: number): number {
+export function int(name: string, fallback: number, min: number, max: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);

@@ -21,8 +21,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startBenchHub(dbUrl: string, nodeId: string): Promise<{ artel: Awaited<ReturnType<typeof startArtel>>; config: Config; url: string; stop: () => Promise<void> }> {
-  const port = await freePort();
+/** `fixedPort`: listen there (a hub restarted in place for clients to reconnect to); a free port otherwise. */
+export async function startBenchHub(dbUrl: string, nodeId: string, fixedPort?: number): Promise<{ artel: Awaited<ReturnType<typeof startArtel>>; config: Config; url: string; stop: () => Promise<void> }> {
+  const port = fixedPort ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `artel-${nodeId}-`));
   const config = loadConfig({

@@ -90,6 +90,22 @@ export class ServerChild {
     return (await p).micros;
   }
 
+  /** The server process's memory after a full garbage collection. */
+  async memory(): Promise<Omit<Extract<ServerEvent, { ev: 'mem' }>, 'ev' | 'id'>> {
+    const id = this.nextCpu++;
+    const p = this.next((m): m is Extract<ServerEvent, { ev: 'mem' }> => m.ev === 'mem' && m.id === id, 30_000, 'memory answer');
+    this.send({ cmd: 'mem', id });
+    const { ev: _ev, id: _id, ...mem } = await p;
+    return mem;
+  }
+
+  /** Kill the child at once (SIGKILL to its pid): a server crash, as in the reconnect storm. */
+  async kill(): Promise<void> {
+    if (this.exited) return;
+    this.child.kill('SIGKILL');
+    await this.exitedPromise;
+  }
+
   /** Ask the child to stop; kill it (this one child, by its handle) if it does not exit in time. */
   async stop(timeoutMs = 30_000): Promise<void> {
     if (this.exited) return;

@@ -6,32 +6,19 @@
  */
 import { randomUUID } from 'node:crypto';
 import { startBenchHub } from '../lib/hub';
+import { pooled } from '../lib/pooled';
 import { sql } from '../../server/db/pool';
 import { createChat } from '../../server/domains/chats/actions';
 import type { Role } from '../../shared/types';
 import { layoutChats, type BenchChat } from '../lib/common';
 import { need, serveChild } from './child';
 
-/** Run `fn` over `items` with at most `limit` in flight. */
-async function pooled<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i], i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return out;
-}
-
 serveChild(async () => {
   const clients = Number(need('BENCH_CLIENTS'));
   const chatSize = Number(need('BENCH_CHAT_SIZE'));
   const dbUrl = need('BENCH_DB_URL');
   const t0 = Date.now();
-  const { artel, config, url, stop } = await startBenchHub(dbUrl, 'bench');
+  const { artel, config, url, stop } = await startBenchHub(dbUrl, 'bench', Number(process.env.BENCH_PORT) || undefined);
   try {
     const { svc } = artel;
     const ids = Array.from({ length: clients }, () => randomUUID());

@@ -1,4 +1,12 @@
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import type { ReadyMessage, ServerCommand, ServerEvent } from '../lib/common';
+
+/** A full garbage collection before a memory reading, so that it counts what is live, not what is not yet collected. */
+function collectGarbage(): void {
+  v8.setFlagsFromString('--expose-gc');
+  (vm.runInNewContext('gc') as () => void)();
+}
 
 /**
  * The life of a server child process: start, say ready over IPC, answer CPU-time questions, stop when
@@ -34,6 +42,10 @@ export function serveChild(start: () => Promise<{ ready: Omit<ReadyMessage, 'ev'
     if (m.cmd === 'cpu') {
       const u = process.cpuUsage();
       say({ ev: 'cpu', id: m.id, micros: u.user + u.system });
+    } else if (m.cmd === 'mem') {
+      collectGarbage();
+      const u = process.memoryUsage();
+      say({ ev: 'mem', id: m.id, rss: u.rss, heapUsed: u.heapUsed, external: u.external, arrayBuffers: u.arrayBuffers });
     } else if (m.cmd === 'stop') void shutdown(0);
   });
   process.on('disconnect', () => void shutdown(0));

@@ -67,7 +67,7 @@ serveChild(async () => {
     },
   });
   const listen = await new Promise<us_listen_socket>((resolve, reject) =>
-    app.listen('127.0.0.1', 0, (s) => (s ? resolve(s) : reject(new Error('uWS cannot listen')))),
+    app.listen('127.0.0.1', Number(process.env.BENCH_PORT || 0), (s) => (s ? resolve(s) : reject(new Error('uWS cannot listen')))),
   );
   const port = uWS.us_socket_local_port(listen);
   const url = `http://127.0.0.1:${port}`;
