@@ -7,22 +7,25 @@
  * again in its old place (`call_join {rejoin}`), republishes and resubscribes, without a reload.
  *
  * Signalling goes only through the hub's realtime requests (never to the media server): see
- * shared/calls.ts. The pure decisions (state, layout, speaker, when to restart) are in model.ts.
+ * shared/calls.ts. The parts: the camera and microphone in local.svelte.ts, receiving the others in
+ * remote.svelte.ts, a peer connection's ICE and health in leg.ts, what they share to reach the hub in
+ * signal.ts; the pure decisions (state, layout, speaker, when to restart) are in model.ts.
  */
 import { LocalMedia, mediaErrorName, type DeviceLists } from './local.svelte';
-import { LayerChoice, type VideoQuality } from './quality';
+import type { VideoQuality } from './quality';
+import { RemoteFeeds, type RemoteMedia } from './remote.svelte';
 
 export { mediaErrorName, type DeviceLists } from './local.svelte';
-import { audioLevels, inboundSamples, LevelMeter, outboundSamples, type InboundSample, type OutboundSample } from './stats';
+export type { RemoteMedia } from './remote.svelte';
+import { audioLevels, LevelMeter, outboundSamples, type InboundSample, type OutboundSample } from './stats';
 
 export type { InboundSample, OutboundSample } from './stats';
-import { callStream, doorStream, lobbyStream, type CallPush, type CallReplies, type IceServer, type TrackSource } from '$shared/calls';
+import { callStream, doorStream, lobbyStream, type CallPush, type CallReplies, type TrackSource } from '$shared/calls';
 import type { StreamEvent } from '$shared/types';
 import { RealtimeError, type RealtimeClient } from '../realtime/socket';
-import {
-  applyCallEvent, fromState, healthyLeg, legChanged, levelFromEnergy, publishedSignature, recoveryStep, restarted, slotOf,
-  SpeakerTracker, subscriptionTargets, type CallModel, type LegHealth, type LegWatch, type MediaSlot, type ReceivedTrack,
-} from './model';
+import { MediaLeg, type LegName } from './leg';
+import { applyCallEvent, fromState, recoveryStep, restarted, SpeakerTracker, type CallModel } from './model';
+import { CallLink } from './signal';
 
 export type CallPhase =
   | 'setup' // choosing devices before joining
@@ -35,9 +38,6 @@ export type CallPhase =
   | 'refused'
   | 'unavailable'
   | 'error';
-
-/** A participant's received media, one stream per slot. */
-export type RemoteMedia = Partial<Record<MediaSlot, MediaStream>>;
 
 export interface SessionOptions {
   client: RealtimeClient;
@@ -68,39 +68,29 @@ export class CallSession {
   handUp = $state(false);
   screenPreview = $state.raw<MediaStream | null>(null);
 
-  remote = $state.raw<Record<string, RemoteMedia>>({});
   speaking = $state.raw<string[]>([]);
   activeSpeaker = $state<string | null>(null);
 
-  /** Fixed before joining (a guest learns it from their link only when they open it). */
-  callId: string;
   readonly guest: boolean;
   private readonly client: RealtimeClient;
   private readonly log: (message: string, detail?: unknown) => void;
+  /** The client, the call, the current join's generation and the trace, shared with the legs. */
+  private readonly link: CallLink;
 
   private screenTrack: MediaStreamTrack | null = null;
   /** The camera and microphone, their devices and preview. */
   readonly local: LocalMedia;
 
-  private iceServers: IceServer[] = [];
-  private pub: RTCPeerConnection | null = null;
-  private sub: RTCPeerConnection | null = null;
+  /** The leg that sends this browser's microphone, camera and screen. */
+  private readonly publisher: MediaLeg;
+  /** The leg that receives the others, and what it receives. */
+  private readonly feeds: RemoteFeeds;
   private micTx: RTCRtpTransceiver | null = null;
   private camTx: RTCRtpTransceiver | null = null;
   private screenTx: RTCRtpTransceiver | null = null;
-  /** Candidates gathered before the hub has the leg's description are held and sent after. */
-  private held: Record<'publisher' | 'subscriber', (RTCIceCandidateInit | null)[] | null> = { publisher: [], subscriber: [] };
-  private received: ReceivedTrack[] = [];
-  /** Which layer of each received camera is asked for (large tiles high, thumbnails low). */
-  private layers = new LayerChoice();
-  private subSignature = '';
-  private legs: Record<'publisher' | 'subscriber', LegWatch> = { publisher: healthyLeg(), subscriber: healthyLeg() };
 
-  /** Every change of the publisher leg and of the subscription goes through these, one at a time. */
+  /** Every change of the publisher leg goes through this, one at a time. */
   private pubChain: Promise<unknown> = Promise.resolve();
-  private subChain: Promise<unknown> = Promise.resolve();
-  private subWanted = false;
-  private subRetries = 0;
 
   private offStream: (() => void) | null = null;
   /** Colleagues follow who waits at the door (`door:<id>`); guests never do. */
@@ -113,26 +103,40 @@ export class CallSession {
   private readonly tracker = new SpeakerTracker();
   private readonly meter = new LevelMeter();
   private readonly talking = new Set<string>();
-  private readonly streamCache = new Map<string, { ids: string; stream: MediaStream }>();
-  /** The last signalling steps, newest last (browser tests print it when media does not arrive). */
-  readonly trace: string[] = [];
   private wasOffline = false;
   private rejoining = false;
   private leaving = false;
-  /** A generation counter: work of an older join (before a rejoin) must not touch the new one. */
-  private epoch = 0;
 
   constructor(opts: SessionOptions) {
     this.client = opts.client;
-    this.callId = opts.callId;
     this.guest = opts.guest;
     this.log = opts.log ?? ((m, d) => console.warn(m, d ?? ''));
+    this.link = new CallLink(opts.client, opts.callId, this.log);
     this.local = new LocalMedia(this.log);
+    this.publisher = new MediaLeg('publisher', this.link, () => this.checkLegs());
+    this.feeds = new RemoteFeeds(
+      this.link,
+      () => (this.phase === 'joined' && this.model ? { participants: this.model.participants, me: this.myId } : null),
+      () => this.checkLegs(),
+    );
   }
 
-  private note(line: string): void {
-    this.trace.push(`${new Date().toISOString().slice(11, 23)} ${line}`);
-    if (this.trace.length > 200) this.trace.splice(0, this.trace.length - 200);
+  /** Fixed before joining (a guest learns it from their link only when they open it). */
+  get callId(): string {
+    return this.link.callId;
+  }
+  set callId(id: string) {
+    this.link.callId = id;
+  }
+
+  /** Each other participant's received media, by participant id. */
+  get remote(): Record<string, RemoteMedia> {
+    return this.feeds.media;
+  }
+
+  /** The last signalling steps, newest last (browser tests print it when media does not arrive). */
+  get trace(): string[] {
+    return this.link.trace;
   }
 
   // ---- devices (held by `local`; these change what is sent too) ----
@@ -209,7 +213,7 @@ export class CallSession {
   }
 
   private async sendJoin(rejoin: string | undefined): Promise<boolean> {
-    const epoch = ++this.epoch;
+    const epoch = ++this.link.epoch;
     let reply: CallReplies['call_join'];
     try {
       reply = await this.client.request({
@@ -217,11 +221,11 @@ export class CallSession {
         ...(rejoin ? { rejoin } : {}),
       });
     } catch (e) {
-      if (epoch !== this.epoch) return false;
+      if (epoch !== this.link.epoch) return false;
       this.failed(e);
       return false;
     }
-    if (epoch !== this.epoch || this.leaving) return false;
+    if (epoch !== this.link.epoch || this.leaving) return false;
     this.myId = reply.participantId;
     if (reply.status === 'lobby') {
       this.phase = 'lobby';
@@ -231,7 +235,7 @@ export class CallSession {
     this.offLobby?.();
     this.offLobby = null;
     this.model = fromState(reply.state);
-    this.iceServers = reply.iceServers;
+    this.link.iceServers = reply.iceServers;
     if (reply.state.call.status === 'ended') {
       this.ended();
       return true;
@@ -240,12 +244,12 @@ export class CallSession {
       await this.publishLeg(epoch);
       this.phase = 'joined';
       this.startTimers();
-      this.resubscribe(true);
+      this.feeds.resubscribe(true);
       if (this.handUp) void this.tellState({ hand: true });
       if (this.screenTrack) void this.tellState({ screen: true });
       return true;
     } catch (e) {
-      if (epoch !== this.epoch) return false;
+      if (epoch !== this.link.epoch) return false;
       this.log('calls: publishing failed', e);
       this.failed(e);
       return false;
@@ -343,7 +347,7 @@ export class CallSession {
         return;
       }
     }
-    if (before.participants !== this.model.participants && this.phase === 'joined') this.resubscribe(false);
+    if (before.participants !== this.model.participants && this.phase === 'joined') this.feeds.resubscribe(false);
   }
 
   private watchSocket(): void {
@@ -374,63 +378,23 @@ export class CallSession {
     }
     if (p.type === 'call_live') {
       // Someone's media came up at the server: receive it now if we do not already.
-      if (p.participantId !== this.myId && this.phase === 'joined' && !this.received.some((t) => t.participantId === p.participantId)) {
-        this.note(`live ${p.participantId}`);
-        this.resubscribe(true);
+      if (p.participantId !== this.myId && this.phase === 'joined' && !this.feeds.receives(p.participantId)) {
+        this.link.note(`live ${p.participantId}`);
+        this.feeds.resubscribe(true);
       }
       return;
     }
-    if (p.type === 'call_media') this.note(`media push ${p.event.type} ${p.event.leg ?? ''} ${p.event.reason ?? ''}`);
+    if (p.type === 'call_media') this.link.note(`media push ${p.event.type} ${p.event.leg ?? ''} ${p.event.reason ?? ''}`);
     if (p.type === 'call_media' && p.participantId === this.myId && this.phase === 'joined') {
       if (p.event.type === 'gone') void this.rejoin('media gone');
-      else if (p.event.type === 'media_lost' && p.event.leg) {
-        const leg = p.event.leg;
-        this.legs[leg] = legChanged(this.legs[leg], 'failed', Date.now());
-        this.checkLegs();
-      }
+      else if (p.event.type === 'media_lost' && p.event.leg) this.leg(p.event.leg).changed('failed');
     }
   }
 
   // ---- the publisher leg ----
 
-  private newConnection(leg: 'publisher' | 'subscriber'): RTCPeerConnection {
-    const pc = new RTCPeerConnection({ iceServers: this.iceServers as RTCIceServer[], bundlePolicy: 'max-bundle' });
-    const epoch = this.epoch;
-    this.held[leg] = [];
-    this.legs[leg] = healthyLeg();
-    pc.onicecandidate = (e) => {
-      if (epoch !== this.epoch) return;
-      this.sendIce(leg, e.candidate ? e.candidate.toJSON() : null);
-    };
-    pc.onconnectionstatechange = () => {
-      if (epoch !== this.epoch || (leg === 'publisher' ? this.pub : this.sub) !== pc) return;
-      this.note(`${leg} ${pc.connectionState}`);
-      this.legs[leg] = legChanged(this.legs[leg], pc.connectionState as LegHealth, Date.now());
-      this.checkLegs();
-    };
-    return pc;
-  }
-
-  private sendIce(leg: 'publisher' | 'subscriber', candidate: RTCIceCandidateInit | null): void {
-    const queue = this.held[leg];
-    if (queue) {
-      queue.push(candidate);
-      return;
-    }
-    const c = candidate ? { candidate: candidate.candidate ?? '', sdpMid: candidate.sdpMid ?? null, sdpMLineIndex: candidate.sdpMLineIndex ?? null } : null;
-    this.client.request({ type: 'call_ice', callId: this.callId, leg, candidate: c }).catch((e) => this.log('calls: candidate refused', e));
-  }
-
-  private flushIce(leg: 'publisher' | 'subscriber'): void {
-    const queue = this.held[leg] ?? [];
-    this.held[leg] = null;
-    for (const c of queue) this.sendIce(leg, c);
-  }
-
   private async publishLeg(epoch: number): Promise<void> {
-    this.pub?.close();
-    const pc = this.newConnection('publisher');
-    this.pub = pc;
+    const pc = this.publisher.open();
     const { micTrack, camTrack } = this.local;
     this.micTx = pc.addTransceiver(micTrack ?? 'audio', { direction: 'sendonly' });
     // The camera in two layers (simulcast, highest first as the media server expects): receivers showing it
@@ -444,20 +408,20 @@ export class CallSession {
   }
 
   /** Offer → `call_publish` → answer, one at a time (a screen added, an ICE restart). */
-  private negotiatePublisher(iceRestart: boolean, epoch = this.epoch): Promise<void> {
+  private negotiatePublisher(iceRestart: boolean, epoch = this.link.epoch): Promise<void> {
     const run = async () => {
-      const pc = this.pub;
-      if (!pc || epoch !== this.epoch) return;
-      this.held.publisher = this.held.publisher ?? [];
+      const pc = this.publisher.pc;
+      if (!pc || epoch !== this.link.epoch) return;
+      this.publisher.hold();
       const offer = await pc.createOffer(iceRestart ? { iceRestart: true } : undefined);
       await pc.setLocalDescription(offer);
       const tracks = this.publishedTracks();
-      this.note(`call_publish ${tracks.map((t) => `${t.mid}:${t.source}`).join(' ')}${iceRestart ? ' (ICE restart)' : ''}`);
+      this.link.note(`call_publish ${tracks.map((t) => `${t.mid}:${t.source}`).join(' ')}${iceRestart ? ' (ICE restart)' : ''}`);
       const reply = await this.client.request({ type: 'call_publish', callId: this.callId, sdp: pc.localDescription!.sdp, tracks });
-      this.note('  -> answered');
-      if (epoch !== this.epoch || this.pub !== pc) return;
+      this.link.note('  -> answered');
+      if (epoch !== this.link.epoch || this.publisher.pc !== pc) return;
       await pc.setRemoteDescription({ type: 'answer', sdp: reply.sdp });
-      this.flushIce('publisher');
+      this.publisher.flush();
     };
     const p = this.pubChain.then(run, run);
     this.pubChain = p.catch(() => {});
@@ -476,7 +440,7 @@ export class CallSession {
 
   /** Share a screen: an extra video track on the publisher leg, renegotiated through `call_publish`. */
   async startScreen(): Promise<void> {
-    if (this.screenTrack || !this.pub) return;
+    if (this.screenTrack || !this.publisher.pc) return;
     let stream: MediaStream;
     try {
       stream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
@@ -495,7 +459,7 @@ export class CallSession {
       this.screenTx.direction = 'sendonly';
       await this.screenTx.sender.replaceTrack(track);
     } else {
-      this.screenTx = this.pub.addTransceiver(track, { direction: 'sendonly' });
+      this.screenTx = this.publisher.pc.addTransceiver(track, { direction: 'sendonly' });
     }
     this.screenOn = true;
     try {
@@ -515,7 +479,7 @@ export class CallSession {
     this.screenOn = false;
     track.onended = null;
     track.stop();
-    if (this.screenTx && this.pub) {
+    if (this.screenTx && this.publisher.pc) {
       await this.screenTx.sender.replaceTrack(null).catch(() => {});
       this.screenTx.direction = 'inactive';
       try {
@@ -541,156 +505,11 @@ export class CallSession {
     }
   }
 
-  // ---- the subscriber leg ----
-
-  /**
-   * Receive exactly the others who publish. Coalesced: while one subscription runs, later changes wait
-   * and the newest wins; nothing is sent when the published set did not change (unless `force`).
-   */
-  private resubscribe(force: boolean): void {
-    if (force) this.subSignature = '';
-    if (this.subWanted) return;
-    this.subWanted = true;
-    const epoch = this.epoch;
-    const run = async () => {
-      this.subWanted = false;
-      if (epoch !== this.epoch || this.phase !== 'joined' || !this.model) return;
-      const targets = subscriptionTargets(this.model.participants, this.myId);
-      const signature = publishedSignature(this.model.participants, targets);
-      if (signature === this.subSignature) return;
-      if (!targets.length && !this.sub) {
-        this.subSignature = signature;
-        return;
-      }
-      const reply = await this.subscribeTo(targets);
-      if (epoch !== this.epoch) return;
-      this.subSignature = signature;
-      if (reply.sdp) await this.answerOffer(reply.sdp, reply.tracks, epoch);
-      if (epoch !== this.epoch) return;
-      // Someone who publishes is not received at all: the engine may not count them as publishing until
-      // their media is up, a moment after the hub says they published. Ask again shortly.
-      const absent = targets.filter((id) => !this.received.some((t) => t.participantId === id));
-      if (absent.length) {
-        if (this.subRetries++ < 20) {
-          this.note(`not received yet: ${absent.join(',')}; retrying`);
-          setTimeout(() => this.resubscribe(true), 1_000);
-        }
-        return;
-      }
-      this.subRetries = 0;
-      if (reply.sdp) return;
-      // Nothing changed for the engine, yet someone publishes a track we do not receive (a screen added
-      // to a feed we already watch): receive them anew, without and then with them.
-      const stale = this.missingTracks(targets);
-      if (!stale.length) return;
-      this.note(`tracks missing from ${stale.join(',')}: resubscribing them`);
-      for (const ids of [targets.filter((id) => !stale.includes(id)), targets]) {
-        const r = await this.subscribeTo(ids);
-        if (epoch !== this.epoch) return;
-        if (r.sdp) await this.answerOffer(r.sdp, r.tracks, epoch);
-      }
-    };
-    this.subChain = this.subChain.then(run).catch((e) => {
-      this.log('calls: subscription failed', e);
-      if (epoch === this.epoch && this.phase === 'joined') setTimeout(() => this.resubscribe(true), 1_500);
-    });
-  }
-
-  private async subscribeTo(ids: string[]): Promise<CallReplies['call_subscribe']> {
-    this.note(`call_subscribe [${ids.join(',')}]`);
-    const reply = await this.client.request({ type: 'call_subscribe', callId: this.callId, participantIds: ids });
-    this.note(`  -> ${reply.sdp ? 'offer' : 'no change'} ${reply.tracks.map((t) => `${t.mid}:${t.participantId.slice(0, 8)}/${t.source}`).join(' ')}`);
-    return reply;
-  }
-
-  /** Participants among `ids` who publish a source that the receiving leg does not carry. */
-  private missingTracks(ids: string[]): string[] {
-    const byId = new Map((this.model?.participants ?? []).map((p) => [p.id, p]));
-    return ids.filter((id) => {
-      const have = new Set(this.received.filter((t) => t.participantId === id).map((t) => t.source));
-      return (byId.get(id)?.tracks ?? []).some((t) => !have.has(t.source));
-    });
-  }
-
-  /** Answer the engine's offer for the receiving leg (a new connection when its DTLS identity changed). */
-  private async answerOffer(sdp: string, tracks: ReceivedTrack[], epoch: number): Promise<void> {
-    let pc = this.sub;
-    if (pc && fingerprint(pc.remoteDescription?.sdp) !== fingerprint(sdp)) {
-      pc.close();
-      pc = null;
-    }
-    if (!pc) {
-      pc = this.newConnection('subscriber');
-      pc.ontrack = () => this.rebuildRemote();
-      this.sub = pc;
-    }
-    this.held.subscriber = this.held.subscriber ?? [];
-    this.note(`answering ${pc === this.sub ? 'on the same connection' : 'on a new connection'}`);
-    this.received = tracks;
-    await pc.setRemoteDescription({ type: 'offer', sdp });
-    const answer = await pc.createAnswer();
-    await pc.setLocalDescription(answer);
-    if (epoch !== this.epoch) return;
-    await this.client.request({ type: 'call_answer', callId: this.callId, sdp: pc.localDescription!.sdp });
-    this.flushIce('subscriber');
-    this.rebuildRemote();
-    // Cameras newly received start at the top layer: ask again for what the stage wants.
-    this.layers.forget();
-    void this.applyLayers();
-  }
+  // ---- receiving the others ----
 
   /** The layer each other participant's camera is wanted at; asked of the server as it changes. */
   setQualities(qualities: Map<string, VideoQuality>): void {
-    this.layers.want(qualities);
-    void this.applyLayers();
-  }
-
-  private applyLayers(): Promise<void> {
-    const epoch = this.epoch;
-    const run = async () => {
-      if (epoch !== this.epoch || this.phase !== 'joined' || !this.sub) return;
-      const cameras = this.received.filter((t) => t.kind === 'video' && t.source === 'camera').map((t) => t.participantId);
-      for (const r of this.layers.pending(cameras)) {
-        await this.client.request({ type: 'call_quality', callId: this.callId, participantIds: r.participantIds, quality: r.quality });
-        this.layers.sentAs(r.participantIds, r.quality);
-        this.note(`call_quality ${r.quality} [${r.participantIds.join(',')}]`);
-      }
-    };
-    // Behind the subscription changes, so a layer is asked for a stream the server already sends.
-    const p = this.subChain.then(run);
-    this.subChain = p.catch((e) => this.log('calls: choosing a video layer failed', e));
-    return p.catch(() => {});
-  }
-
-  /** Group the receiving leg's live tracks by participant and slot (new streams only where tracks changed). */
-  private rebuildRemote(): void {
-    const pc = this.sub;
-    if (!pc) {
-      this.remote = {};
-      return;
-    }
-    const byMid = new Map(this.received.map((t) => [t.mid, t]));
-    const grouped = new Map<string, MediaStreamTrack[]>();
-    for (const tr of pc.getTransceivers()) {
-      const info = tr.mid ? byMid.get(tr.mid) : undefined;
-      if (!info || tr.currentDirection === 'inactive' || tr.receiver.track.readyState === 'ended') continue;
-      const key = `${info.participantId}|${slotOf(info)}`;
-      grouped.set(key, [...(grouped.get(key) ?? []), tr.receiver.track]);
-    }
-    const next: Record<string, RemoteMedia> = {};
-    for (const [key, list] of grouped) {
-      const [participantId, slot] = key.split('|') as [string, MediaSlot];
-      const ids = list.map((t) => t.id).join(',');
-      let cached = this.streamCache.get(key);
-      if (!cached || cached.ids !== ids) {
-        cached = { ids, stream: new MediaStream(list) };
-        this.streamCache.set(key, cached);
-      }
-      (next[participantId] ??= {})[slot] = cached.stream;
-    }
-    for (const key of [...this.streamCache.keys()]) if (!grouped.has(key)) this.streamCache.delete(key);
-    this.note(`receiving ${[...grouped.keys()].map((k) => k.slice(0, 8) + k.slice(k.indexOf('|'))).join(' ')}`);
-    this.remote = next;
+    this.feeds.setQualities(qualities);
   }
 
   // ---- recovery ----
@@ -710,37 +529,30 @@ export class CallSession {
   private checkLegs(): void {
     if (this.phase !== 'joined' || this.rejoining) return;
     const now = Date.now();
-    for (const leg of ['publisher', 'subscriber'] as const) {
-      const pc = leg === 'publisher' ? this.pub : this.sub;
-      if (!pc) continue;
-      const step = recoveryStep(this.legs[leg], now);
+    for (const leg of [this.publisher, this.feeds.leg]) {
+      if (!leg.pc) continue;
+      const step = recoveryStep(leg.health, now);
       if (step === 'rejoin') {
-        void this.rejoin(`${leg} did not recover`);
+        void this.rejoin(`${leg.name} did not recover`);
         return;
       }
       if (step === 'restart') {
-        this.legs[leg] = restarted(this.legs[leg], now);
-        void this.restartLeg(leg);
+        leg.health = restarted(leg.health, now);
+        void this.restartLeg(leg.name);
       }
     }
   }
 
-  private async restartLeg(leg: 'publisher' | 'subscriber'): Promise<void> {
+  private leg(name: LegName): MediaLeg {
+    return name === 'publisher' ? this.publisher : this.feeds.leg;
+  }
+
+  private async restartLeg(leg: LegName): Promise<void> {
     this.log(`calls: restarting ICE on the ${leg} leg`);
-    this.note(`ICE restart ${leg}`);
+    this.link.note(`ICE restart ${leg}`);
     try {
-      if (leg === 'publisher') {
-        await this.negotiatePublisher(true);
-      } else {
-        const epoch = this.epoch;
-        const run = async () => {
-          const reply = await this.client.request({ type: 'call_restart', callId: this.callId });
-          if (epoch === this.epoch) await this.answerOffer(reply.sdp, reply.tracks, epoch);
-        };
-        const p = this.subChain.then(run, run);
-        this.subChain = p.catch(() => {});
-        await p;
-      }
+      if (leg === 'publisher') await this.negotiatePublisher(true);
+      else await this.feeds.restart();
     } catch (e) {
       this.log(`calls: ICE restart of the ${leg} leg failed`, e);
       if (e instanceof RealtimeError && e.code === 'conflict') void this.rejoin('restart refused');
@@ -755,7 +567,7 @@ export class CallSession {
     if (this.rejoining || this.leaving || !this.myId) return;
     this.rejoining = true;
     this.log(`calls: rejoining (${why})`);
-    this.note(`rejoining: ${why}`);
+    this.link.note(`rejoining: ${why}`);
     this.phase = 'reconnecting';
     const old = this.myId;
     try {
@@ -775,16 +587,10 @@ export class CallSession {
 
   private closeConnections(): void {
     this.stopTimers();
-    this.epoch++;
-    this.pub?.close();
-    this.sub?.close();
-    this.pub = this.sub = null;
+    this.link.epoch++;
+    this.publisher.close();
+    this.feeds.close();
     this.micTx = this.camTx = this.screenTx = null;
-    this.received = [];
-    this.subSignature = '';
-    this.subWanted = false;
-    this.streamCache.clear();
-    this.remote = {};
   }
 
   // ---- who is speaking ----
@@ -792,7 +598,7 @@ export class CallSession {
   private async sampleLevels(): Promise<void> {
     const now = Date.now();
     const levels = await audioLevels(this.meter, {
-      sub: this.sub, pub: this.pub, received: this.received, me: this.myId && this.local.micOn ? this.myId : null,
+      sub: this.feeds.leg.pc, pub: this.publisher.pc, received: this.feeds.received, me: this.myId && this.local.micOn ? this.myId : null,
     });
     for (const id of this.talking) levels[id] = Math.max(levels[id] ?? 0, 0.1);
     this.tracker.feed(levels, now);
@@ -803,17 +609,17 @@ export class CallSession {
 
   /** Counters of every received track (tests read these; a quality readout could too). */
   inbound(): Promise<InboundSample[]> {
-    return inboundSamples(this.sub, this.received);
+    return this.feeds.inbound();
   }
 
   /** What the publishing leg sends, per m-line (tests print it when media does not arrive). */
   outbound(): Promise<OutboundSample[]> {
-    return outboundSamples(this.pub);
+    return outboundSamples(this.publisher.pc);
   }
 
   /** The two peer connections (for tests). */
   connections(): { publisher: RTCPeerConnection | null; subscriber: RTCPeerConnection | null } {
-    return { publisher: this.pub, subscriber: this.sub };
+    return { publisher: this.publisher.pc, subscriber: this.feeds.leg.pc };
   }
 
   // ---- admitting guests ----
@@ -873,11 +679,6 @@ export class CallSession {
     if (this.phase === 'joined' || this.phase === 'reconnecting' || this.phase === 'lobby' || this.phase === 'joining') void this.leave();
     else this.teardown(true);
   }
-}
-
-/** The DTLS fingerprint of a description (a different one means a different peer on the other end). */
-function fingerprint(sdp: string | undefined): string {
-  return /a=fingerprint:(\S+ \S+)/.exec(sdp ?? '')?.[1] ?? '';
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
