@@ -2,7 +2,7 @@ import { AppError } from '../../shared/errors';
 import { CloseCode, PROTOCOL_VERSION, RESUME_CAP, type ClientMessage, type OkReply, type ReplyPayloads, type SubscribeResult } from '../../shared/protocol';
 import type { PresenceStatus } from '../../shared/types';
 import type { Services } from '../services';
-import { eventsAfter, streamChannel, streamHead } from '../domains/streams';
+import { eventsAfter, streamChannel, streamHead, streamHeads } from '../domains/streams';
 import { streamAccess } from '../domains/streams/access';
 import { messengerHandlers } from './handlers/messenger';
 import { commandHandlers } from './handlers/commands';
@@ -54,16 +54,20 @@ const handlers: { [T in ClientMessage['type']]: Handler<T> } = {
   subscribe: async (hub, ws, msg) => {
     for (const s of msg.streams) await checkStream(hub, ws, s.stream);
     const c = ws.getUserData();
-    const results: SubscribeResult[] = [];
-    for (const { stream, after } of msg.streams) {
+    // Join first: whatever commits after the read below arrives through the topic; clients drop duplicates by seq.
+    for (const { stream } of msg.streams) {
       const channel = streamChannel(stream);
-      if (c.closed) break;
-      // Join first: whatever commits after the read below arrives through the topic; clients drop duplicates by seq.
+      if (c.closed) return { streams: [] };
       if (!c.channels.has(channel)) {
         c.channels.add(channel);
         await hub.topics.join(ws as Socket, channel);
       }
-      const head = await streamHead(hub.svc.db, stream);
+    }
+    const heads = await streamHeads(hub.svc.db, msg.streams.map((s) => s.stream));
+    const results: SubscribeResult[] = [];
+    for (const { stream, after } of msg.streams) {
+      if (c.closed) break;
+      const head = heads.get(stream) ?? 0;
       let reload = false;
       if (after !== undefined && after < head) {
         if (head - after > RESUME_CAP) reload = true;

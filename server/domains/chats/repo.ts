@@ -66,6 +66,14 @@ export async function memberRole(q: Queryable, chatId: string, userId: string): 
   return rows.length ? (rows[0].role as ChatRole) : null;
 }
 
+/** Whether a chat exists and the user's role in it (null: not a member), in one round trip. */
+export async function chatAndRole(q: Queryable, chatId: string, userId: string): Promise<{ exists: boolean; role: ChatRole | null }> {
+  const [row] = await q.query(sql`
+    SELECT EXISTS (SELECT 1 FROM chats WHERE id = ${chatId}) AS exists,
+      (SELECT role FROM chat_members WHERE chat_id = ${chatId} AND user_id = ${userId}) AS role`);
+  return { exists: row.exists as boolean, role: (row.role as ChatRole | null) ?? null };
+}
+
 /**
  * What a send needs to know before it writes, in one round trip: whether the chat exists, the sender's
  * role in it, its members (for mentions), and the message an earlier attempt with this client id stored.
@@ -236,28 +244,42 @@ export async function markThreadRead(q: Queryable, rootId: string, userId: strin
   return row.read_seq as number;
 }
 
-/** The chat list of a user with their counters, most recent activity first. */
+/**
+ * The chat list of a user with their counters, most recent activity first. Every counter reads from the
+ * person's side (their read position onwards, the threads they follow), never a chat's whole history: a
+ * thread is followed by whoever wrote its first message, replied in it, or has read it.
+ */
 export async function chatList(q: Queryable, userId: string, chatId: string | null = null): Promise<ChatSummary[]> {
   const rows = await q.query(sql`
+    WITH followed AS (
+      SELECT root_id, read_seq FROM thread_reads WHERE user_id = ${userId}
+      UNION
+      SELECT r.root_id, COALESCE(tr.read_seq, 0) FROM (
+        SELECT id AS root_id FROM messages WHERE author_id = ${userId} AND thread_root_id IS NULL
+        UNION
+        SELECT thread_root_id FROM messages WHERE author_id = ${userId} AND thread_root_id IS NOT NULL
+      ) r LEFT JOIN thread_reads tr ON tr.root_id = r.root_id AND tr.user_id = ${userId}
+    ),
+    thread_unread AS (
+      SELECT x.chat_id, count(*)::int AS n FROM (SELECT root_id, max(read_seq) AS read_seq FROM followed GROUP BY root_id) f
+      JOIN messages x ON x.thread_root_id = f.root_id
+      WHERE x.author_id <> ${userId} AND x.deleted_at IS NULL AND x.seq > f.read_seq
+      GROUP BY x.chat_id
+    )
     SELECT c.id, c.kind, c.title, c.avatar IS NOT NULL AS has_avatar, c.avatar_version, c.last_message_at, me.role, me.read_seq, COALESCE(s.head, 0) AS head,
       (SELECT array_agg(user_id ORDER BY joined_at, user_id) FROM chat_members WHERE chat_id = c.id) AS member_ids,
       (SELECT count(*)::int FROM messages x WHERE x.chat_id = c.id AND x.seq > me.read_seq AND x.thread_root_id IS NULL
          AND x.author_id <> ${userId} AND x.deleted_at IS NULL) AS unread,
       (SELECT count(*)::int FROM messages x
          LEFT JOIN thread_reads tr ON tr.root_id = x.thread_root_id AND tr.user_id = ${userId}
-         WHERE x.chat_id = c.id AND x.author_id <> ${userId} AND x.deleted_at IS NULL
+         WHERE x.chat_id = c.id AND x.seq > me.read_seq AND x.author_id <> ${userId} AND x.deleted_at IS NULL
            AND x.seq > (CASE WHEN x.thread_root_id IS NULL THEN me.read_seq ELSE GREATEST(me.read_seq, COALESCE(tr.read_seq, 0)) END)
            AND (${userId} = ANY (x.mentions) OR x.mentions_all)) AS mentions,
-      (SELECT count(*)::int FROM messages x
-         JOIN messages root ON root.id = x.thread_root_id
-         LEFT JOIN thread_reads tr ON tr.root_id = x.thread_root_id AND tr.user_id = ${userId}
-         WHERE x.chat_id = c.id AND x.author_id <> ${userId} AND x.deleted_at IS NULL
-           AND x.seq > COALESCE(tr.read_seq, 0)
-           AND (root.author_id = ${userId} OR tr.user_id IS NOT NULL
-                OR EXISTS (SELECT 1 FROM messages mine WHERE mine.thread_root_id = x.thread_root_id AND mine.author_id = ${userId}))) AS thread_unread
+      COALESCE(tu.n, 0) AS thread_unread
     FROM chat_members me
     JOIN chats c ON c.id = me.chat_id
     LEFT JOIN streams s ON s.id = 'chat:' || c.id
+    LEFT JOIN thread_unread tu ON tu.chat_id = c.id
     WHERE me.user_id = ${userId} AND (${chatId}::uuid IS NULL OR c.id = ${chatId}::uuid)
     ORDER BY c.last_message_at DESC, c.id`);
   return rows.map((r) => ({

@@ -1,7 +1,7 @@
 import type { Queryable } from '../../db/pool';
 import type { Actor, Verdict } from '../people/policy';
 import { canReadStream } from './policy';
-import { findChat, memberRole } from '../chats/repo';
+import { chatAndRole } from '../chats/repo';
 import { canUseChat } from '../chats/policy';
 import { audienceStreamAccess, departmentStreamAccess, postStreamAccess } from '../feed';
 import { groupFeedAccess } from '../groups';
@@ -46,8 +46,8 @@ export async function streamAccess(db: Queryable, actor: Actor, stream: string):
   if (guest !== undefined) return guest;
   const chat = CHAT.exec(stream);
   if (chat) {
-    if (!(await findChat(db, chat[1]))) return 'not_found';
-    return canUseChat(actor, await memberRole(db, chat[1], actor.id));
+    const { exists, role } = await chatAndRole(db, chat[1], actor.id);
+    return exists ? canUseChat(actor, role) : 'not_found';
   }
   const user = USER.exec(stream);
   if (user) return actor.active && user[1] === actor.id ? null : 'forbidden';

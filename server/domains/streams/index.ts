@@ -3,7 +3,7 @@ import type { Logger } from '../../log';
 import type { StreamEvent } from '../../../shared/types';
 import type { PushMessage } from '../../../shared/protocol';
 
-export { appendEvent, eventsAfter, streamHead } from './repo';
+export { appendEvent, eventsAfter, streamHead, streamHeads } from './repo';
 export { canReadStream } from './policy';
 
 /** The bus channel that carries a stream's events between nodes. */

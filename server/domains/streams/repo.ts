@@ -50,6 +50,14 @@ export async function streamHead(db: Queryable, stream: string): Promise<number>
   return rows.length ? (rows[0].head as number) : 0;
 }
 
+/** Several streams' latest seqs in one round trip (0 for a stream with no events). */
+export async function streamHeads(db: Queryable, streams: readonly string[]): Promise<Map<string, number>> {
+  const heads = new Map<string, number>(streams.map((s) => [s, 0]));
+  const rows = await db.query(sql`SELECT id, head FROM streams WHERE id = ANY(${[...heads.keys()]}::text[])`);
+  for (const r of rows) heads.set(r.id as string, r.head as number);
+  return heads;
+}
+
 /** Events with seq > after, in order, at most `limit`. */
 export async function eventsAfter(db: Queryable, stream: string, after: number, limit: number): Promise<StreamEvent[]> {
   const rows = await db.query(sql`
