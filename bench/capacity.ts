@@ -1,6 +1,6 @@
 /**
  * `npm run bench:capacity`: how many idle connections a GiB of hub memory holds, and how a reconnect storm
- * ends, each against raw uWebSockets.js measured in the same run (not part of `npm test` nor `npm run bench`).
+ * ends, each against raw uWebSockets.js measured in the same run (not part of `npm test`; the last part of `npm run bench`).
  *
  * 1. Idle connections: N authenticated clients (own session each) hello'd and subscribed like an idle
  *    browser tab; the server's RSS and heap before and after, per connection, and the time to open them.

@@ -16,7 +16,7 @@
  * (see docs/benchmarks.md). The bench drops its database and stops its processes however it ends.
  */
 import { machineInfo } from './lib/machine';
-import { backendLister, CpuMeter, ServerChild, WorkerPool } from './lib/procs';
+import { awaitServerIdle, backendLister, CpuMeter, ServerChild, WorkerPool } from './lib/procs';
 import { BenchResources } from './lib/resources';
 import { writeDocs } from './report';
 import { ACTIONS, loadConfig, type LoadCommand, type LoadEvent, type LoadUser } from './load/common';
@@ -102,8 +102,10 @@ async function main(): Promise<void> {
     const within = steps.filter((s) => !s.broke.length);
     const at = (within.length ? within[within.length - 1] : steps[0])?.users ?? 0;
     if (cfg.baselineSeconds > 0 && at > 0) {
-      // Let the last writes settle (commits, fan-out) before the hub counts as idle.
-      await new Promise((r) => setTimeout(r, 2000));
+      // Let the hub finish what the last step left queued (after an overloaded step it still runs requests the
+      // clients gave up on) and PostgreSQL settle, so that the baseline does not share the machine with them.
+      const busy = await awaitServerIdle(meter, 0.1, 180, log, 'baseline');
+      log(`baseline: hub + PostgreSQL at ${busy.toFixed(2)} cores before it starts`);
       log(`baseline: read and search SQL straight on PostgreSQL, ${at} people, pool of ${HUB_POOL}, ${cfg.baselineSeconds} s`);
       const perWorker = (w: number) => Math.floor(at / pool.size) + (w < at % pool.size ? 1 : 0);
       const poolPer = (w: number) => Math.floor(HUB_POOL / pool.size) + (w < HUB_POOL % pool.size ? 1 : 0);

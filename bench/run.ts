@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: Artel's messenger benchmark (not part of `npm test`).
+ * `npm run bench:messenger` (the first of `npm run bench`): Artel's messenger benchmark (not part of `npm test`).
  *
  * 1. Fan-out: the same group-chat fan-out on raw uWebSockets.js pub/sub, Socket.IO rooms and a real
  *    Artel hub (fresh database on the local PostgreSQL), each in a child process of its own, driven by

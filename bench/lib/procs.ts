@@ -306,3 +306,22 @@ export async function awaitQuiet(meter: CpuMeter, maxCores: number, maxSeconds: 
     said = true;
   }
 }
+
+/**
+ * Wait (at most `maxSeconds`) until the server under test and its PostgreSQL backends use at most `maxCores`
+ * together over a second: requests a client gave up on may still be running there after an overloaded step.
+ */
+export async function awaitServerIdle(meter: CpuMeter, maxCores: number, maxSeconds: number, log: (s: string) => void, what: string): Promise<number> {
+  const deadline = Date.now() + maxSeconds * 1000;
+  for (;;) {
+    const a = await meter.mark();
+    await new Promise((r) => setTimeout(r, 1000));
+    const c = CpuMeter.split(a, await meter.mark());
+    const busy = c.server + c.postgres;
+    if (busy <= maxCores) return busy;
+    if (Date.now() >= deadline) {
+      log(`${what}: the server and PostgreSQL still use ${busy.toFixed(2)} cores after ${maxSeconds} s; going ahead`);
+      return busy;
+    }
+  }
+}

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import type { ReadyMessage, ServerCommand, ServerEvent } from '../lib/common';
@@ -23,12 +25,14 @@ export function serveChild(start: () => Promise<{ ready: Omit<ReadyMessage, 'ev'
 
   let stop: (() => Promise<void>) | null = null;
   let stopping = false;
+  const profile = cpuProfile(process.env.BENCH_CPU_PROFILE_DIR);
   const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
     const force = setTimeout(() => process.exit(code || 4), 20_000);
     force.unref();
     try {
+      await profile?.();
       await stop?.();
     } catch (err) {
       process.stderr.write(`bench server child: stop failed: ${String(err)}\n`);
@@ -60,6 +64,23 @@ export function serveChild(start: () => Promise<{ ready: Omit<ReadyMessage, 'ev'
       say({ ev: 'failed', error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
       setTimeout(() => process.exit(1), 50);
     });
+}
+
+/**
+ * BENCH_CPU_PROFILE_DIR=<dir>: profile the server child's CPU (V8's sampling profiler) from start to stop and
+ * write <dir>/<pid>.cpuprofile (open it in Chrome's DevTools); NODE_OPTIONS may not carry --cpu-prof.
+ */
+function cpuProfile(dir: string | undefined): (() => Promise<void>) | null {
+  if (!dir) return null;
+  const session = new Session();
+  session.connect();
+  const started = session.post('Profiler.enable').then(() => session.post('Profiler.start'));
+  return async () => {
+    await started;
+    const { profile } = await session.post('Profiler.stop');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(`${dir}/${process.pid}.cpuprofile`, JSON.stringify(profile));
+  };
 }
 
 /** A required environment variable of a server child. */
