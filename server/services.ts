@@ -22,7 +22,8 @@ export type ControlMessage =
   | { type: 'revoke_stream'; userId: string; channel: string }
   // A membership others hang on ended (a chat's: its calls; a group's: its space's pages): the person's
   // sockets ask again, stream by stream, whether they may still follow what they follow.
-  | { type: 'recheck_streams'; userId: string }
+  /** Ask again whether each followed stream may still be read: one person's sockets, or (no userId) every socket. */
+  | { type: 'recheck_streams'; userId?: string }
   // Documents' sockets ask again what they may do (a group member removed, a group archived or closed):
   // of one person, or (no userId) of everyone; a socket whose access changed is closed (4300, or 4403 when gone).
   | { type: 'recheck_docs'; userId?: string }

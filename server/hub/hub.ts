@@ -101,7 +101,8 @@ export class Hub {
         for (const ws of this.registry.byUser.get(msg.userId) ?? []) this.revoke(ws, msg.channel);
         return;
       case 'recheck_streams':
-        for (const ws of this.registry.byUser.get(msg.userId) ?? []) void this.recheck(ws);
+        if (msg.userId) for (const ws of this.registry.byUser.get(msg.userId) ?? []) void this.recheck(ws);
+        else void this.recheckAll();
         return;
       case 'recheck_docs': {
         const sockets = msg.userId ? [...(this.registry.byUser.get(msg.userId) ?? [])] : [...this.registry.byUser.values()].flatMap((set) => [...set]);
@@ -138,6 +139,11 @@ export class Hub {
         this.svc.log.warn('stream recheck failed', { conn: c.id, stream, err });
       }
     }
+  }
+
+  /** Every socket of this node, one after the other (a rare change, e.g. a group closing, need not flood PostgreSQL). */
+  private async recheckAll(): Promise<void> {
+    for (const ws of [...this.registry.all]) if (!ws.getUserData().closed) await this.recheck(ws);
   }
 
   /**

@@ -143,6 +143,23 @@ describe('workgroups and projects', () => {
     rt.close();
   });
 
+  it('an open group that closes takes its streams from the outsiders who follow them, not from its members', async () => {
+    const g = await create(ann, { name: 'Closing soon', memberIds: [ids.ben] });
+    const stream = `feed:group:${g.id}`;
+    const outsider = await RealtimeClient.open(hub.url, cid.cookie);
+    const member = await RealtimeClient.open(hub.url, ben.cookie);
+    for (const rt of [outsider, member]) expect((await rt.request({ type: 'subscribe', streams: [{ stream }] })).ok).toBe(true);
+    expect((await ann.patch(`/api/groups/${g.id}`, { visibility: 'closed' })).status).toBe(200);
+    await outsider.waitFor(() => outsider.frames.find((f) => f.type === 'stream_revoked' && f.stream === stream));
+    // The member keeps it: the next change of the group still reaches them, and never the outsider.
+    await ann.patch(`/api/groups/${g.id}`, { description: 'Members only now' });
+    await member.waitFor(() => member.events(stream).find((e) => e.event.type === 'group_updated' && e.event.payload.group.description === 'Members only now'));
+    expect(member.frames.some((f) => f.type === 'stream_revoked')).toBe(false);
+    expect(outsider.events(stream).some((e) => e.event.type === 'group_updated' && e.event.payload.group.description === 'Members only now')).toBe(false);
+    outsider.close();
+    member.close();
+  });
+
   it('guests are refused every group endpoint; anonymous callers are unauthenticated', async () => {
     const g = await create(ann, { name: 'Partners welcome?' });
     const anon = new ApiClient(hub.url);

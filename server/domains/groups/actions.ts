@@ -66,8 +66,11 @@ export async function updateGroup(svc: Services, actor: Actor, groupId: string, 
   await svc.write(async (u) => {
     await repo.updateGroup(u.tx, groupId, input);
     await events.groupChanged(u, groupId, actor.id);
-    // Open to closed (or back): who may read its documents changed.
-    if (input.visibility !== undefined && input.visibility !== facts.visibility) u.afterCommit(() => svc.control({ type: 'recheck_docs' }));
+    // Open to closed (or back): who may read its documents and follow its streams changed.
+    if (input.visibility !== undefined && input.visibility !== facts.visibility) {
+      u.afterCommit(() => svc.control({ type: 'recheck_docs' }));
+      if (input.visibility === 'closed') u.afterCommit(() => svc.control({ type: 'recheck_streams' }));
+    }
   });
   return repo.groupFor(svc.db, actor.id, groupId);
 }
