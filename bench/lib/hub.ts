@@ -4,22 +4,14 @@
  * `stop` removes with the hub.
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../server/config';
 import { createLogger } from '../../server/log';
 import { startArtel } from '../../server/artel';
+import { freePort } from '../../test/helpers/net';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
+export { freePort };
 
 /** `fixedPort`: listen there (a hub restarted in place for clients to reconnect to); a free port otherwise. */
 export async function startBenchHub(dbUrl: string, nodeId: string, fixedPort?: number): Promise<{ artel: Awaited<ReturnType<typeof startArtel>>; config: Config; url: string; stop: () => Promise<void> }> {
